@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from checks import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/<uuid:pk>/", views.batch_detail, name="batch_detail"),
+    path("batches/<uuid:pk>/progress/", views.batch_progress, name="batch_progress"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
