@@ -1,0 +1,260 @@
+"""A local stand-in for a MediaWiki site, for tests, benchmarks and demos (standard library only).
+
+Pages live at `/wiki/<title>` and `/w/index.php?title=<title>`. Titles are percent-decoded as
+UTF-8 and underscores become spaces, as MediaWiki does. A title answers 404 when it starts with
+"Missing" or contains "does not exist" (both case-insensitive); every other title answers 200
+with a small HTML page. Any other path answers 404 with a short text body.
+
+Knobs, plain attributes that may be changed while the server runs:
+- `latency_ms`: how long to wait before answering each request, to mimic a distant wiki.
+- `head_status`: when set (e.g. 405), HEAD requests answer that status with no body, as some
+  servers do, so clients must fall back to GET.
+
+Counters (`requests_total`, `requests_by_title`, `requests_by_method`, `connections_total`,
+`peak_concurrency`) and `last_user_agent` let tests see what clients really did.
+"""
+
+import contextlib
+import html
+import socket
+import socketserver
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    title: str | None  # None when the path names no page
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+
+
+def page_title(target: str) -> str | None:
+    """The page title a request target names, decoded the way MediaWiki decodes it."""
+    path, _, query = target.partition("?")
+    if path.startswith("/wiki/"):
+        raw = unquote(path.removeprefix("/wiki/"), encoding="utf-8", errors="replace")
+    elif path == "/w/index.php":
+        raw = parse_qs(query, encoding="utf-8", errors="replace").get("title", [""])[0]
+    else:
+        return None
+    return raw.replace("_", " ")
+
+
+def is_missing(title: str) -> bool:
+    folded = title.casefold()
+    return folded.startswith("missing") or "does not exist" in folded
+
+
+# --- Responders --------------------------------------------------------------------------------
+# Tried in order; the first that returns a Reply answers. A fault mode (429, 5xx, redirects) is
+# one more responder placed before `wiki_page`.
+
+
+def rejected_head(wiki: "FakeWiki", request: Request) -> Reply | None:
+    if request.method == "HEAD" and wiki.head_status is not None:
+        return Reply(wiki.head_status)
+    return None
+
+
+def wiki_page(wiki: "FakeWiki", request: Request) -> Reply | None:
+    if request.title is None:
+        return None
+    status = 404 if is_missing(request.title) else 200
+    heading = html.escape(request.title)
+    text = "This page does not exist." if status == 404 else "A page of the fake wiki."
+    body = (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{heading} - Fake wiki</title>'
+        f"</head><body><h1>{heading}</h1><p>{text}</p></body></html>\n"
+    )
+    return Reply(status, body.encode(), "text/html; charset=utf-8")
+
+
+RESPONDERS: tuple[Callable[["FakeWiki", Request], Reply | None], ...] = (rejected_head, wiki_page)
+
+
+def respond(wiki: "FakeWiki", request: Request) -> Reply:
+    for responder in RESPONDERS:
+        reply = responder(wiki, request)
+        if reply is not None:
+            return reply
+    return Reply(404, b"Not found\n")
+
+
+# --- HTTP plumbing -----------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 keeps connections alive, so clients' connection pools are exercised for real.
+    protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes; with Nagle's algorithm and the client's delayed ACK
+    # each keep-alive request would stall 40 ms.
+    disable_nagle_algorithm = True
+    server: "_Server"
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.wiki._connection_opened(self.connection)
+
+    def finish(self) -> None:
+        self.server.wiki._connection_closed(self.connection)
+        super().finish()
+
+    def handle(self) -> None:
+        # A client that hangs up mid-answer is normal for a test server, not an error to report.
+        with contextlib.suppress(ConnectionError):
+            super().handle()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet: benchmarks send thousands of requests."""
+
+    def do_GET(self) -> None:
+        wiki = self.server.wiki
+        request = Request(self.command, page_title(self.path))
+        with wiki._tracking(request, user_agent=self.headers.get("User-Agent")):
+            time.sleep(wiki.latency_ms / 1000)
+            reply = respond(wiki, request)
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if request.method != "HEAD":
+                self.wfile.write(reply.body)
+
+    do_HEAD = do_GET
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # benchmarks open 64+ connections at once
+
+    def __init__(self, address: tuple[str, int], wiki: "FakeWiki") -> None:
+        self.wiki = wiki
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks up the host's FQDN, which stalls on machines without DNS.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
+# --- The server --------------------------------------------------------------------------------
+
+
+class FakeWiki:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_ms: int = 0) -> None:
+        self.latency_ms = latency_ms
+        self.head_status: int | None = None
+        self.last_user_agent: str | None = None
+        self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._thread: threading.Thread | None = None
+        self._in_progress = 0
+        self.reset()
+        # Bound now, so `port` is known (port=0 picks a free one) before anything is served.
+        self._server = _Server((host, port), self)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.server_address[0]}:{self.port}"
+
+    @property
+    def wiki_url(self) -> str:
+        return f"{self.url}/wiki/"
+
+    def start(self) -> "FakeWiki":
+        # A short poll interval keeps stop() quick: shutdown waits for the loop's next poll.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._close()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (KeyboardInterrupt propagates)."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._close()
+
+    def __enter__(self) -> "FakeWiki":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Zero the counters (new Counter objects: re-read them); the knobs keep their values."""
+        with self._lock:
+            self.requests_total = 0
+            self.requests_by_title: Counter[str] = Counter()
+            self.requests_by_method: Counter[str] = Counter()
+            self.connections_total = 0
+            self.peak_concurrency = 0
+
+    def snapshot(self) -> dict[str, object]:
+        with self._lock:
+            return {
+                "requests_total": self.requests_total,
+                "requests_by_method": dict(self.requests_by_method),
+                "requests_by_title": dict(self.requests_by_title),
+                "connections_total": self.connections_total,
+                "connections_open": len(self._connections),
+                "peak_concurrency": self.peak_concurrency,
+            }
+
+    @contextlib.contextmanager
+    def _tracking(self, request: Request, *, user_agent: str | None) -> Iterator[None]:
+        with self._lock:
+            self.requests_total += 1
+            self.requests_by_method[request.method] += 1
+            if request.title is not None:
+                self.requests_by_title[request.title] += 1
+            self.last_user_agent = user_agent
+            self._in_progress += 1
+            self.peak_concurrency = max(self.peak_concurrency, self._in_progress)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_progress -= 1
+
+    def _connection_opened(self, connection: socket.socket) -> None:
+        with self._lock:
+            self.connections_total += 1
+            self._connections.add(connection)
+
+    def _connection_closed(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
+    def _close(self) -> None:
+        # Wake handler threads parked on idle keep-alive connections, so a stopped server
+        # answers nobody, then release the listening socket.
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        self._server.server_close()

@@ -1,0 +1,45 @@
+import signal
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from checks.fakewiki import FakeWiki
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Run the fake wiki (checks.fakewiki) in the foreground until Ctrl-C or SIGTERM."
+
+    # The fake wiki needs neither models nor URLs, so it must run even while the project's
+    # configuration is half-built or failing its checks.
+    requires_system_checks = ()
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8001)
+        parser.add_argument("--latency-ms", type=int, default=0, help="delay before each answer")
+        parser.add_argument(
+            "--head-status", type=int, default=None, help="answer HEAD with this status, e.g. 405"
+        )
+
+    def handle(self, *args: Any, host: str, port: int, latency_ms: int, **options: Any) -> None:
+        wiki = FakeWiki(host=host, port=port, latency_ms=latency_ms)
+        wiki.head_status = options["head_status"]
+        # Process managers and test harnesses stop servers with SIGTERM; treat it like Ctrl-C so
+        # the socket is closed and the final counts are printed.
+        signal.signal(signal.SIGTERM, _interrupt)
+        self.stdout.write(
+            f"Fake wiki on {wiki.wiki_url} (latency {latency_ms} ms); titles starting with "
+            '"Missing" or containing "does not exist" answer 404'
+        )
+        # Whoever started us may be waiting for this line on a pipe.
+        self.stdout.flush()
+        try:
+            wiki.serve_forever()
+        except KeyboardInterrupt:
+            self.stdout.write(f"Stopped: {wiki.snapshot()}")

@@ -1,0 +1,294 @@
+"""The fake wiki that tests, benchmarks and demos run against (checks/fakewiki.py)."""
+
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from checks.fakewiki import FakeWiki
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 5.0) -> None:
+    """Poll `condition` until it holds, failing once `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met before the deadline"
+        time.sleep(0.01)
+
+
+def get_all_at_once(urls: list[str]) -> list[requests.Response]:
+    """GET every URL from its own thread and connection, all released together by a barrier."""
+    barrier = threading.Barrier(len(urls))
+
+    def get(url: str) -> requests.Response:
+        barrier.wait()
+        return requests.get(url, timeout=10)
+
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        return list(pool.map(get, urls))
+
+
+@pytest.fixture
+def wiki() -> Iterator[FakeWiki]:
+    with FakeWiki() as server:
+        yield server
+
+
+@pytest.fixture
+def session() -> Iterator[requests.Session]:
+    with requests.Session() as client:
+        yield client
+
+
+# --- Answers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_existing_title_answers_200(wiki: FakeWiki, method: str) -> None:
+    response = requests.request(method, wiki.wiki_url + "Python_(programming_language)")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize(
+    "title", ["Missing_page", "missing_in_lower_case", "Page_that_does_not_exist", "DOES_NOT_EXIST"]
+)
+def test_missing_titles_answer_404(wiki: FakeWiki, method: str, title: str) -> None:
+    response = requests.request(method, wiki.wiki_url + title)
+
+    assert response.status_code == 404
+
+
+def test_page_names_its_title_html_escaped(wiki: FakeWiki) -> None:
+    response = requests.get(wiki.wiki_url + "Fish_%26_<chips>")
+
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<title>Fish &amp; &lt;chips&gt; - Fake wiki</title>" in response.text
+
+
+def test_head_sends_the_get_headers_without_a_body(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    got = session.get(wiki.wiki_url + "Earth")
+
+    head = session.head(wiki.wiki_url + "Earth")
+
+    assert head.headers["Content-Length"] == got.headers["Content-Length"] != "0"
+    assert head.content == b""
+
+
+def test_other_paths_answer_404_with_a_text_body(wiki: FakeWiki) -> None:
+    response = requests.get(wiki.url + "/robots.txt")
+
+    assert response.status_code == 404
+    assert response.text == "Not found\n"
+
+
+def test_encoded_titles_are_decoded_and_counted_under_one_title(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    session.get(wiki.wiki_url + "Caf%C3%A9_au_lait")
+    session.head(wiki.url + "/w/index.php?title=Caf%C3%A9_au_lait")
+
+    assert wiki.requests_by_title == {"Café au lait": 2}
+
+
+def test_head_status_rejects_head_but_not_get(wiki: FakeWiki, session: requests.Session) -> None:
+    wiki.head_status = 405
+
+    head = session.head(wiki.wiki_url + "Earth")
+    got = session.get(wiki.wiki_url + "Earth")
+
+    assert (head.status_code, head.content) == (405, b"")
+    assert got.status_code == 200
+
+
+def test_latency_delays_each_answer(wiki: FakeWiki, session: requests.Session) -> None:
+    wiki.latency_ms = 150
+    started = time.perf_counter()
+
+    session.get(wiki.wiki_url + "Earth")
+
+    assert time.perf_counter() - started >= 0.150
+
+
+# --- Connections -------------------------------------------------------------------------------
+
+
+def test_keep_alive_serves_a_session_on_one_connection(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    for number in range(20):
+        session.get(wiki.wiki_url + f"Page_{number}")
+
+    assert wiki.connections_total == 1
+
+
+def test_serves_64_clients_at_once(wiki: FakeWiki) -> None:
+    wiki.latency_ms = 100
+
+    responses = get_all_at_once([wiki.wiki_url + f"Page_{number}" for number in range(64)])
+
+    assert [response.status_code for response in responses] == [200] * 64
+    assert wiki.connections_total == 64
+
+
+def test_client_hanging_up_mid_request_is_not_reported(
+    wiki: FakeWiki, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wiki.latency_ms = 100
+    with socket.create_connection(("127.0.0.1", wiki.port)) as client:
+        client.sendall(b"GET /wiki/Earth HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        wait_until(lambda: wiki.requests_total == 1)
+        # A zero linger time makes close() reset the connection, so the answer meets a dead socket.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    wait_until(lambda: wiki.snapshot()["connections_open"] == 0)
+
+    response = requests.get(wiki.wiki_url + "Earth")
+
+    assert response.status_code == 200
+    assert capsys.readouterr().err == ""
+
+
+def test_stop_ends_idle_keep_alive_connections(wiki: FakeWiki, session: requests.Session) -> None:
+    session.get(wiki.wiki_url + "Earth")
+
+    wiki.stop()
+
+    with pytest.raises(requests.ConnectionError):
+        session.get(wiki.wiki_url + "Earth")
+
+
+# --- Counters ----------------------------------------------------------------------------------
+
+
+def test_counters_count_requests_per_title_and_method(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    session.get(wiki.wiki_url + "Earth")
+    session.head(wiki.wiki_url + "Earth")
+    session.get(wiki.wiki_url + "Missing_moon")
+
+    assert wiki.requests_total == 3
+    assert wiki.requests_by_title == {"Earth": 2, "Missing moon": 1}
+    assert wiki.requests_by_method == {"GET": 2, "HEAD": 1}
+
+
+def test_peak_concurrency_counts_overlapping_requests(wiki: FakeWiki) -> None:
+    wiki.latency_ms = 200
+
+    get_all_at_once([wiki.wiki_url + "Earth"] * 4)
+
+    assert wiki.peak_concurrency >= 4
+
+
+def test_reset_zeroes_the_counters_but_keeps_the_knobs(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    wiki.latency_ms, wiki.head_status = 1, 405
+    session.get(wiki.wiki_url + "Earth")
+
+    wiki.reset()
+
+    assert wiki.snapshot() == {
+        "requests_total": 0,
+        "requests_by_method": {},
+        "requests_by_title": {},
+        "connections_total": 0,
+        "connections_open": 1,
+        "peak_concurrency": 0,
+    }
+    assert (wiki.latency_ms, wiki.head_status) == (1, 405)
+
+
+def test_snapshot_reports_the_counters_as_plain_values(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    session.get(wiki.wiki_url + "Earth")
+
+    snapshot = wiki.snapshot()
+
+    assert snapshot == {
+        "requests_total": 1,
+        "requests_by_method": {"GET": 1},
+        "requests_by_title": {"Earth": 1},
+        "connections_total": 1,
+        "connections_open": 1,
+        "peak_concurrency": 1,
+    }
+    assert type(snapshot["requests_by_title"]) is dict
+
+
+def test_last_user_agent_records_what_the_client_sent(wiki: FakeWiki) -> None:
+    requests.get(wiki.wiki_url + "Earth", headers={"User-Agent": "wikicheck-test/1.0"})
+
+    assert wiki.last_user_agent == "wikicheck-test/1.0"
+
+
+# --- Management command ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def command_wiki_url() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`manage.py fakewiki` running on a free port, and its wiki URL once it answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "fakewiki", "--port", str(port)],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "wikicheck_site.settings"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wiki_url = f"http://127.0.0.1:{port}/wiki/"
+
+    def answers() -> bool:
+        # A command that dies on start-up will never answer: fail now, showing why.
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            requests.head(wiki_url + "Earth", timeout=1)
+        except requests.ConnectionError:
+            return False
+        return True
+
+    try:
+        wait_until(answers, timeout=15)
+        yield process, wiki_url
+    finally:
+        process.kill()
+        process.communicate()
+
+
+def test_command_serves_the_fake_wiki(command_wiki_url: tuple[subprocess.Popen[str], str]) -> None:
+    _, wiki_url = command_wiki_url
+
+    found = requests.get(wiki_url + "Earth")
+    missing = requests.get(wiki_url + "Missing_moon")
+
+    assert (found.status_code, missing.status_code) == (200, 404)
+
+
+def test_command_exits_cleanly_when_terminated(
+    command_wiki_url: tuple[subprocess.Popen[str], str],
+) -> None:
+    process, wiki_url = command_wiki_url
+
+    process.terminate()
+    stdout, _ = process.communicate(timeout=5)
+
+    assert process.returncode == 0
+    assert f"Fake wiki on {wiki_url} (latency 0 ms)" in stdout
