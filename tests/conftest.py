@@ -1,0 +1,36 @@
+import pytest
+
+from checks.fakewiki import FakeWiki
+
+
+@pytest.fixture(scope="session")
+def fake_wiki_server():
+    with FakeWiki() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_wiki(fake_wiki_server, settings):
+    """The local fake wiki, allowed and chosen as the default wiki, with fresh counters."""
+    fake_wiki_server.reset()
+    fake_wiki_server.latency_ms = 0
+    fake_wiki_server.head_status = None
+    settings.WIKICHECK_ALLOWED_HOSTS = ["*.wikipedia.org", f"127.0.0.1:{fake_wiki_server.port}"]
+    settings.WIKICHECK_DEFAULT_WIKI = fake_wiki_server.wiki_url
+    return fake_wiki_server
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="alice", password="wikicheck-pass-1")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user(username="bob", password="wikicheck-pass-2")
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
