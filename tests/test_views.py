@@ -1,0 +1,242 @@
+import pytest
+from django.urls import reverse
+
+from checks.models import Batch, Result
+from tests.support import wait_until
+
+SEED_PAGES = "Ocean\nIsland\nthis_page_does_not_exist\nShark\n"
+
+
+def submit(client, urls: str, **fields) -> Batch:
+    response = client.post(reverse("home"), {"urls": urls, **fields})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Batch.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+
+
+def poll_until_finished(client, batch: Batch, *, timeout: float = 30):
+    """Poll the progress fragment like htmx does, following the cursor, until it says stop."""
+    state = {"cursor": 0, "rows": []}
+
+    def finished():
+        url = reverse("batch_progress", args=[batch.pk]) + f"?after={state['cursor']}"
+        response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code in (200, 286)
+        rows = list(
+            batch.results.filter(completion_order__gt=state["cursor"]).order_by("completion_order")
+        )
+        state["rows"] += rows
+        if rows:
+            state["cursor"] = rows[-1].completion_order
+        return response if response.status_code == 286 else None
+
+    return wait_until(finished, timeout=timeout)
+
+
+# --- Access ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["home", "batch_list"])
+def test_pages_redirect_anonymous_users_to_login(client, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_detail", "batch_progress"])
+def test_batch_pages_redirect_anonymous_users_to_login(client, user, name):
+    batch = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=0)
+
+    response = client.get(reverse(name, args=[batch.pk]))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_login_page_is_open_to_anonymous_users(client):
+    response = client.get(reverse("login"))
+
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_detail", "batch_progress"])
+def test_another_users_batch_is_not_found(client, user, other_user, name):
+    batch = Batch.objects.create(owner=other_user, wiki="https://en.wikipedia.org/wiki/", total=0)
+    client.force_login(user)
+
+    response = client.get(reverse(name, args=[batch.pk]))
+
+    assert response.status_code == 404
+
+
+# --- Submitting ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_invalid_submission_names_the_line_and_stores_nothing(user_client, fake_wiki):
+    response = user_client.post(
+        reverse("home"),
+        {"urls": "Ocean\nhttps://evil.example/wiki/X\n", "wiki": fake_wiki.wiki_url},
+    )
+
+    assert response.status_code == 200
+    assert "Line 2" in response.content.decode()
+    assert Batch.objects.count() == 0
+    assert Result.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_empty_submission_asks_for_pages(user_client, fake_wiki):
+    response = user_client.post(reverse("home"), {"urls": "  \n\n", "wiki": fake_wiki.wiki_url})
+
+    assert "Enter at least one page" in response.content.decode()
+    assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicates_are_merged_and_counted_on_the_batch_page(user_client, fake_wiki):
+    batch = submit(
+        user_client,
+        "Sea water\nSea_water\nOcean\nOcean\n",
+        wiki=fake_wiki.wiki_url,
+    )
+
+    response = user_client.get(batch.get_absolute_url())
+
+    assert batch.total == 2
+    assert batch.duplicates == 2
+    assert list(batch.results.order_by("position").values_list("title", flat=True)) == [
+        "Sea water",
+        "Ocean",
+    ]
+    assert "2 duplicate entries merged" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploaded_file_is_checked_like_pasted_lines(user_client, fake_wiki):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("pages.txt", b"Ocean\nMissing page\n", content_type="text/plain")
+
+    response = user_client.post(
+        reverse("home"), {"urls": "", "file": upload, "wiki": fake_wiki.wiki_url}
+    )
+
+    batch = Batch.objects.get()
+    assert response.status_code == 302
+    assert [r.title for r in batch.results.order_by("position")] == ["Ocean", "Missing page"]
+
+
+# --- Checking end to end -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_pages_give_three_existing_and_one_missing(user_client, fake_wiki):
+    batch = submit(user_client, SEED_PAGES, wiki=fake_wiki.wiki_url)
+
+    poll_until_finished(user_client, batch)
+
+    batch.refresh_from_db()
+    outcomes = {r.title: (r.status, r.http_status) for r in batch.results.all()}
+    assert outcomes == {
+        "Ocean": ("exists", 200),
+        "Island": ("exists", 200),
+        "this page does not exist": ("missing", 404),
+        "Shark": ("exists", 200),
+    }
+    assert (batch.status, batch.exists_count, batch.missing_count) == ("finished", 3, 1)
+    assert batch.finished_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tiny_timeout_records_timeout_errors(user_client, fake_wiki):
+    fake_wiki.latency_ms = 300
+
+    batch = submit(user_client, "Ocean\nIsland\n", wiki=fake_wiki.wiki_url, timeout="0.05")
+    poll_until_finished(user_client, batch)
+
+    errors = list(batch.results.values_list("status", "error"))
+    assert all(status == "error" for status, _ in errors)
+    assert all("Timeout" in error.split(":")[0] for _, error in errors), errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_results_arrive_in_completion_order_through_the_cursor(user_client, fake_wiki):
+    batch = submit(user_client, "\n".join(f"Page {n}" for n in range(40)), wiki=fake_wiki.wiki_url)
+
+    poll_until_finished(user_client, batch)
+
+    orders = list(
+        batch.results.order_by("completion_order").values_list("completion_order", flat=True)
+    )
+    assert orders == list(range(1, 41))
+
+
+# --- The progress fragment -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_polls_while_running_and_stops_with_286_when_finished(user_client, fake_wiki):
+    fake_wiki.latency_ms = 400
+    batch = submit(user_client, "Ocean\n", wiki=fake_wiki.wiki_url)
+    url = reverse("batch_progress", args=[batch.pk])
+
+    running = user_client.get(url, headers={"HX-Request": "true"})
+    finished = poll_until_finished(user_client, batch)
+
+    assert running.status_code == 200
+    assert 'hx-trigger="every 1s"' in running.content.decode()
+    assert finished.status_code == 286
+    assert "hx-trigger" not in finished.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_fragment_sends_only_rows_after_the_cursor(user_client, fake_wiki):
+    batch = submit(user_client, "Ocean\nIsland\nShark\n", wiki=fake_wiki.wiki_url)
+    poll_until_finished(user_client, batch)
+    url = reverse("batch_progress", args=[batch.pk])
+
+    after_two = user_client.get(url + "?after=2", headers={"HX-Request": "true"}).content.decode()
+
+    last = batch.results.get(completion_order=3)
+    first = batch.results.get(completion_order=1)
+    assert f">{last.title}</a>" in after_two
+    assert f">{first.title}</a>" not in after_two
+    assert 'hx-swap-oob="beforeend:#results-body"' in after_two
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_page_shows_counts_and_rows(user_client, fake_wiki):
+    batch = submit(user_client, SEED_PAGES, wiki=fake_wiki.wiki_url)
+    poll_until_finished(user_client, batch)
+
+    page = user_client.get(batch.get_absolute_url()).content.decode()
+
+    assert '<span data-count="exists">3</span>' in page
+    assert '<span data-count="missing">1</span>' in page
+    assert '<span data-count="pending">0</span>' in page
+    assert "this page does not exist" in page
+
+
+# --- History --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_history_lists_own_batches_newest_first_in_pages(user_client, user, other_user):
+    wiki = "https://en.wikipedia.org/wiki/"
+    mine = [Batch.objects.create(owner=user, wiki=wiki, total=n + 1) for n in range(30)]
+    Batch.objects.create(owner=other_user, wiki=wiki, total=999)
+
+    first = user_client.get(reverse("batch_list"))
+    second = user_client.get(reverse("batch_list") + "?page=2")
+
+    first_ids = [b.pk for b in first.context["page"].object_list]
+    second_ids = [b.pk for b in second.context["page"].object_list]
+    assert first_ids + second_ids == [b.pk for b in reversed(mine)]
+    assert "999" not in first.content.decode() + second.content.decode()
+    assert str(mine[-1].get_absolute_url()) in first.content.decode()
