@@ -1,19 +1,25 @@
 """Check whether one page exists over HTTP. Speaks `requests`; knows nothing of Django models."""
 
 import enum
+import http.client
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
 import checks
 from checks.parsing import host_allowed
 
 # Some servers refuse HEAD; for these answers the page is fetched with GET instead.
 HEAD_REFUSED = frozenset({405, 501})
+# Answers worth asking again after a pause: overload and gateway hiccups, not server bugs (500).
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
 class Verdict(enum.StrEnum):
@@ -37,13 +43,38 @@ class RedirectBlocked(requests.RequestException):
 
 
 class WikiSession(requests.Session):
-    """A Session that follows redirects only to allowed wiki hosts."""
+    """A Session that follows redirects only to allowed wiki hosts and retries politely."""
 
-    def __init__(self, *, user_agent: str, allowed_hosts: Sequence[str]) -> None:
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        allowed_hosts: Sequence[str],
+        retries: int = 2,
+        retry_after_max: int = 30,
+    ) -> None:
         super().__init__()
         self.allowed_hosts = tuple(allowed_hosts)
         self.headers["User-Agent"] = user_agent
         self.max_redirects = 10
+        retry = Retry(
+            total=retries,
+            connect=min(retries, 1),
+            # A read timeout is re-raised at once: a slow server is not asked again.
+            read=False,
+            status=retries,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods={"HEAD", "GET"},
+            backoff_factor=0.5,
+            respect_retry_after_header=True,
+            # A server asking for a longer pause than this gets its answer recorded instead.
+            retry_after_max=retry_after_max,
+            # After the last retry, hand back the final answer so its status code is recorded.
+            raise_on_status=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         target = super().get_redirect_target(resp)
@@ -91,17 +122,74 @@ def page_check(url: str, *, session: requests.Session, timeout: tuple[float, flo
         return Outcome(
             verdict=Verdict.ERROR,
             http_status=None,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
+            error=error_reason(exc, timeout=timeout),
             elapsed_ms=_elapsed_ms(started),
             checked_at=checked_at,
         )
+    verdict = verdict_for(response.status_code)
     return Outcome(
-        verdict=verdict_for(response.status_code),
+        verdict=verdict,
         http_status=response.status_code,
-        error="",
+        error=_status_reason(response) if verdict == Verdict.UNKNOWN else "",
         elapsed_ms=_elapsed_ms(started),
         checked_at=checked_at,
     )
+
+
+# --- Explaining failures ---------------------------------------------------------------------
+
+# The innermost cause that matches names the failure: wrappers (requests' ConnectionError,
+# urllib3's MaxRetryError) say little, and urllib3 files a refused connection under its
+# ConnectTimeoutError, so the cause inside it must win.
+FAILURES: tuple[tuple[type[BaseException], str, str], ...] = (
+    (RedirectBlocked, "RedirectBlocked", "{detail}"),
+    (requests.TooManyRedirects, "TooManyRedirects", "more than 10 redirects (a redirect loop?)"),
+    (requests.ConnectTimeout, "ConnectTimeout", "no connection within {connect} s"),
+    (urllib3.exceptions.ConnectTimeoutError, "ConnectTimeout", "no connection within {connect} s"),
+    (requests.ReadTimeout, "ReadTimeout", "no answer within {read} s"),
+    (urllib3.exceptions.ReadTimeoutError, "ReadTimeout", "no answer within {read} s"),
+    (urllib3.exceptions.NameResolutionError, "NameResolutionError", "{detail}"),
+    (ConnectionRefusedError, "ConnectionRefused", "the server refused the connection"),
+    (ConnectionResetError, "ConnectionReset", "the connection was reset mid-response"),
+    (http.client.RemoteDisconnected, "RemoteDisconnected", "the server closed the connection"),
+    (http.client.LineTooLong, "BadResponse", "a header line is too long"),
+    (http.client.BadStatusLine, "BadResponse", "malformed status line"),
+    (http.client.HTTPException, "BadResponse", "{detail}"),
+    (requests.exceptions.SSLError, "SSLError", "{detail}"),
+)
+
+
+def error_reason(exc: BaseException, *, timeout: tuple[float, float]) -> str:
+    """A short, specific explanation of a failed request: `Class: what happened`."""
+    for cause in reversed(list(_causes(exc))):
+        for kind, label, template in FAILURES:
+            if isinstance(cause, kind):
+                detail = str(cause).split(": ", 1)[-1] if label != "RedirectBlocked" else cause
+                message = template.format(detail=detail, connect=timeout[0], read=timeout[1])
+                return f"{label}: {message}"[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, then what caused it, innermost last (urllib3 keeps causes in `.reason`)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = [a for a in current.args if isinstance(a, BaseException)]
+        pending += [*nested, getattr(current, "reason", None), current.__cause__]
+        pending.append(current.__context__)
+
+
+def _status_reason(response: requests.Response) -> str:
+    retries = getattr(response.raw, "retries", None)
+    attempts = len(retries.history) + 1 if retries is not None else 1
+    reason = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
+    return f"{reason} after {attempts} attempts" if attempts > 1 else reason
 
 
 def _elapsed_ms(started: float) -> int:
