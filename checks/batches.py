@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from checks import runner
-from checks.models import Batch, Result
+from checks.models import Batch, Result, batch_cancel_rows
 from checks.parsing import Entry
 
 # Rows per INSERT: large batches go in a few statements without hitting SQLite's variable limit.
@@ -22,6 +22,8 @@ def batch_create(
     duplicates: int = 0,
 ) -> Batch:
     """Store a batch and its pending results in one transaction, then wake the workers."""
+    if not entries:
+        raise ValueError("A batch needs at least one page.")
     with transaction.atomic():
         batch = Batch.objects.create(
             owner=owner, wiki=wiki, timeout=timeout, total=len(entries), duplicates=duplicates
@@ -36,3 +38,29 @@ def batch_create(
         # Workers in this or another thread must only look once the rows are committed.
         transaction.on_commit(lambda: runner.workers_wake(pending=len(entries)))
     return batch
+
+
+def batch_cancel(*, batch: Batch) -> bool:
+    """Cancel a running batch; False when it had already ended."""
+    return batch_cancel_rows(batch_id=batch.pk)
+
+
+def batch_rerun(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
+    """Check every page of a batch again, as a new batch."""
+    return _batch_from_results(batch=batch, owner=owner, results=batch.results.all())
+
+
+def batch_retry(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
+    """Check again, as a new batch, only the pages whose outcome was unknown or an error."""
+    results = batch.results.filter(status__in=Result.RETRYABLE_STATUSES)
+    return _batch_from_results(batch=batch, owner=owner, results=results)
+
+
+def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results) -> Batch:
+    entries = [
+        Entry(url=url, title=title)
+        for url, title in results.order_by("position").values_list("url", "title")
+    ]
+    if not entries:
+        raise ValueError("There is nothing to check again in this batch.")
+    return batch_create(owner=owner, entries=entries, wiki=batch.wiki, timeout=batch.timeout)

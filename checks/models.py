@@ -1,6 +1,7 @@
 """Batches of page checks and their results, with the state transitions the workers rely on."""
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
@@ -16,6 +17,7 @@ class Batch(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
+        CANCELLED = "cancelled", "Cancelled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
@@ -37,6 +39,9 @@ class Batch(models.Model):
     missing_count = models.PositiveIntegerField(default=0)
     unknown_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    cancelled_count = models.PositiveIntegerField(
+        default=0, help_text="Pages left unchecked because the batch was cancelled."
+    )
 
     class Meta:
         verbose_name_plural = "batches"
@@ -51,15 +56,20 @@ class Batch(models.Model):
 
     @property
     def pending_count(self) -> int:
-        return self.total - self.done
+        return self.total - self.done - self.cancelled_count
 
     @property
-    def is_finished(self) -> bool:
-        return self.status == self.Status.FINISHED
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing will change any more: finished, or cancelled with no check still in flight."""
+        return not self.is_running and self.pending_count == 0
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total else self.done * 100 // self.total
+        return 100 if not self.total else (self.total - self.pending_count) * 100 // self.total
 
     @property
     def elapsed_seconds(self) -> float:
@@ -81,8 +91,10 @@ class Result(models.Model):
         MISSING = "missing", "Does not exist"
         UNKNOWN = "unknown", "Unknown"
         ERROR = "error", "Error"
+        CANCELLED = "cancelled", "Not checked (cancelled)"
 
-    FINAL_STATUSES = (Status.EXISTS, Status.MISSING, Status.UNKNOWN, Status.ERROR)
+    CHECKED_STATUSES = (Status.EXISTS, Status.MISSING, Status.UNKNOWN, Status.ERROR)
+    RETRYABLE_STATUSES = (Status.UNKNOWN, Status.ERROR)
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="results")
     position = models.PositiveIntegerField(help_text="Order in the submission, from 0.")
@@ -114,6 +126,12 @@ class Result(models.Model):
                 fields=["position", "id"],
                 condition=Q(status="pending"),
                 name="result_pending_queue",
+            ),
+            # Lease recovery looks for rows being checked, oldest claim first.
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(status="running"),
+                name="result_running_claims",
             ),
         ]
 
@@ -181,3 +199,46 @@ def result_record(*, result: Result, outcome: Outcome) -> bool:
             status=Batch.Status.FINISHED, finished_at=timezone.now()
         )
     return True
+
+
+def batch_cancel_rows(*, batch_id) -> bool:
+    """Stop a running batch: its pending rows leave the queue; rows in flight still get stored."""
+    with transaction.atomic():
+        stopped = Batch.objects.filter(pk=batch_id, status=Batch.Status.RUNNING).update(
+            status=Batch.Status.CANCELLED, finished_at=timezone.now()
+        )
+        if not stopped:
+            return False
+        skipped = Result.objects.filter(batch_id=batch_id, status=Result.Status.PENDING).update(
+            status=Result.Status.CANCELLED
+        )
+        Batch.objects.filter(pk=batch_id).update(cancelled_count=skipped)
+    return True
+
+
+def results_recover_stale(*, lease_seconds: float) -> int:
+    """Put rows back in the queue whose worker has held them longer than any check can take.
+
+    A row of a batch cancelled meanwhile is not checked again but counted as cancelled.
+    """
+    cutoff = timezone.now() - timedelta(seconds=lease_seconds)
+    stale = Result.objects.filter(status=Result.Status.RUNNING, claimed_at__lt=cutoff)
+    with transaction.atomic():
+        requeued = stale.filter(batch__status=Batch.Status.RUNNING).update(
+            status=Result.Status.PENDING, claimed_at=None
+        )
+        abandoned = stale.values("batch_id").annotate(rows=models.Count("pk"))
+        for batch_id, rows in abandoned.values_list("batch_id", "rows"):
+            Batch.objects.filter(pk=batch_id).update(cancelled_count=F("cancelled_count") + rows)
+        stale.update(status=Result.Status.CANCELLED)
+    return requeued
+
+
+def results_oldest_claim() -> datetime | None:
+    """When the longest-held claim was taken, or None when no row is being checked."""
+    return (
+        Result.objects.filter(status=Result.Status.RUNNING)
+        .order_by("claimed_at")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )

@@ -4,20 +4,30 @@ Workers pull work from the database instead of being handed it: each pool task i
 claims the next pending row, checks it, stores the outcome, and ends when the queue is empty.
 So the pool never holds more than WIKICHECK_MAX_WORKERS futures, rows of every batch share the
 workers (the lowest submission position goes first, so a small batch is not stuck behind a big
-one), and whatever process sees a pending row can finish it.
+one), cancelling a batch only has to take its rows out of the queue, and whatever process sees
+a pending row can finish it: after a restart, `workers_resume()` picks up where the last
+process stopped.
 """
 
 import logging
 import os
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from checks.checker import WikiSession, page_check, user_agent
-from checks.models import result_claim_next, result_record
+from checks.models import (
+    Result,
+    result_claim_next,
+    result_record,
+    results_oldest_claim,
+    results_recover_stale,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +39,13 @@ _loops_running = 0
 # Bumped on every wake-up, so a loop that found the queue empty can tell whether work arrived
 # while it was looking, and keep going instead of leaving that work to nobody.
 _wakeups = 0
+# Set on shutdown: loops finish the check in hand, store it, and take no more.
+_stopping = threading.Event()
+_resumed_pid: int | None = None
 _thread_state = threading.local()
+
+
+# --- The pool ----------------------------------------------------------------------------------
 
 
 def executor_get() -> ThreadPoolExecutor:
@@ -41,7 +57,27 @@ def executor_get() -> ThreadPoolExecutor:
             _executor = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="wikicheck")
             _executor_pid = os.getpid()
             _loops_running = 0
+            # Runs before the interpreter joins the pool's threads at exit (the hook
+            # concurrent.futures itself uses); without it, exiting would wait for the loops to
+            # empty the whole queue.
+            threading._register_atexit(executor_shutdown)
         return _executor
+
+
+def executor_shutdown(*, wait: bool = False, final: bool = True) -> None:
+    """Stop taking rows and cancel queued loops; checks in flight finish and are stored.
+
+    After a final shutdown (a signal, the interpreter exiting) no loop starts again in this
+    process; otherwise the next wake-up starts a fresh pool (e.g. with another size).
+    """
+    global _executor
+    _stopping.set()
+    with _lock:
+        executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=wait, cancel_futures=True)
+    if not final:
+        _stopping.clear()
 
 
 def workers_wake(*, pending: int | None = None) -> None:
@@ -49,6 +85,8 @@ def workers_wake(*, pending: int | None = None) -> None:
     global _loops_running, _wakeups
     executor = executor_get()
     with _lock:
+        if _stopping.is_set():
+            return
         _wakeups += 1
         wanted = _pool_size
         if pending is not None:
@@ -58,24 +96,65 @@ def workers_wake(*, pending: int | None = None) -> None:
             _loops_running += 1
 
 
+def workers_resume() -> None:
+    """Requeue rows a dead worker held, and check whatever is pending. Once per process.
+
+    A row still within its lease may belong to a live process; a timer looks again when the
+    oldest such lease runs out.
+    """
+    global _resumed_pid
+    with _lock:
+        if _resumed_pid == os.getpid():
+            return
+        _resumed_pid = os.getpid()
+    _recover_and_wake()
+
+
+def _recover_and_wake() -> None:
+    lease = settings.WIKICHECK_LEASE_SECONDS
+    recovered = results_recover_stale(lease_seconds=lease)
+    if recovered:
+        logger.warning("requeued %d rows whose worker stopped before storing them", recovered)
+    if Result.objects.filter(status=Result.Status.PENDING).exists():
+        workers_wake()
+    oldest = results_oldest_claim()
+    if oldest is not None and not _stopping.is_set():
+        expires_in = lease - (timezone.now() - oldest).total_seconds()
+        timer = threading.Timer(max(expires_in, 0) + 1, _recover_on_timer)
+        timer.daemon = True
+        timer.start()
+
+
+def _recover_on_timer() -> None:
+    try:
+        _recover_and_wake()
+    finally:
+        connection.close()
+
+
 def _worker_loop() -> None:
     global _loops_running
+    counted = True
     try:
-        while True:
+        while not _stopping.is_set():
             with _lock:
                 wakeups_seen = _wakeups
             if _check_next():
                 continue
             with _lock:
+                # Leaving and uncounting happen under one lock, so a wake-up either sees this
+                # loop gone (and starts another) or is seen by it (and it goes on).
                 if _wakeups == wakeups_seen:
                     _loops_running -= 1
+                    counted = False
                     return
     except Exception:
-        # The row stays claimed; the other loops, and the next wake-up, carry on with the rest.
-        with _lock:
-            _loops_running -= 1
+        # The row stays claimed until its lease runs out; the other loops carry on.
         logger.exception("a worker loop stopped on an unexpected error")
     finally:
+        if counted:
+            with _lock:
+                _loops_running -= 1
         # Each worker thread has its own connection; leave none open for an idle thread.
         connection.close()
 
@@ -95,10 +174,42 @@ def _check_next() -> bool:
 
 def _session() -> requests.Session:
     """One Session per worker thread, so connections to a wiki are reused between checks."""
-    agent = user_agent(contact=settings.WIKICHECK_CONTACT)
-    hosts = tuple(settings.WIKICHECK_ALLOWED_HOSTS)
-    session = getattr(_thread_state, "session", None)
-    if session is None or session.headers["User-Agent"] != agent or session.allowed_hosts != hosts:
-        session = WikiSession(user_agent=agent, allowed_hosts=hosts)
-        _thread_state.session = session
-    return session
+    options = {
+        "user_agent": user_agent(contact=settings.WIKICHECK_CONTACT),
+        "allowed_hosts": tuple(settings.WIKICHECK_ALLOWED_HOSTS),
+        "retries": settings.WIKICHECK_RETRIES,
+        "retry_after_max": settings.WIKICHECK_RETRY_AFTER_MAX,
+    }
+    if getattr(_thread_state, "options", None) != options:
+        _thread_state.session = WikiSession(**options)
+        _thread_state.options = options
+    return _thread_state.session
+
+
+# --- Signals -------------------------------------------------------------------------------------
+
+
+def signals_install() -> None:
+    """Make SIGTERM and SIGINT stop the pool at once, then do what they did before.
+
+    Only the main thread may set handlers; elsewhere (e.g. under the autoreloader) the exit
+    hook registered by executor_get() does the stopping.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+        signal.signal(signum, _stop_then(previous))
+
+
+def _stop_then(previous):
+    def handler(signum, frame):
+        executor_shutdown(wait=False)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:
+            # The default would end the process on the spot; exiting lets checks in flight
+            # be stored first.
+            raise SystemExit(128 + signum)
+
+    return handler

@@ -1,12 +1,14 @@
 """Thin views: parse the request, call one function or query, render a template or a partial."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING
 
-from checks.batches import batch_create
+from checks.batches import batch_cancel, batch_create, batch_rerun, batch_retry
 from checks.forms import BatchForm
 from checks.models import Batch
 
@@ -14,11 +16,15 @@ from checks.models import Batch
 FEED_CHUNK = 500
 HISTORY_PAGE_SIZE = 25
 RECENT_ON_HOME = 5
+# Room for the form's other fields and the multipart boundaries around an upload.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
     """Show the submit form and recent batches; create a batch from a valid submission."""
+    if request.method == "POST" and _body_too_large(request):
+        return _home_page(request, BatchForm(), request_error=_too_large_message(), status=413)
     form = BatchForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         batch = batch_create(
@@ -29,8 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
             duplicates=form.cleaned_data["duplicates"],
         )
         return redirect(batch)
-    recent = Batch.objects.filter(owner=request.user)[:RECENT_ON_HOME]
-    return render(request, "checks/home.html", {"form": form, "recent": recent})
+    return _home_page(request, form)
 
 
 @require_GET
@@ -59,6 +64,59 @@ def batch_progress(request: HttpRequest, pk: str) -> HttpResponse:
     return response
 
 
+@require_POST
+def batch_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """Stop a running batch: no new checks start, finished results stay."""
+    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    if batch_cancel(batch=batch):
+        messages.success(request, "Batch cancelled. Checks already under way are still stored.")
+    else:
+        messages.info(request, "The batch had already ended.")
+    return redirect(batch)
+
+
+@require_POST
+def batch_rerun_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """Check every page of a batch again, as a new batch."""
+    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    return redirect(batch_rerun(batch=batch, owner=request.user))
+
+
+@require_POST
+def batch_retry_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """Check the errors and unknowns of a batch again, as a new batch."""
+    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    try:
+        return redirect(batch_retry(batch=batch, owner=request.user))
+    except ValueError as exc:
+        messages.info(request, str(exc))
+        return redirect(batch)
+
+
+def _home_page(
+    request: HttpRequest, form: BatchForm, *, request_error: str = "", status: int = 200
+) -> HttpResponse:
+    recent = Batch.objects.filter(owner=request.user)[:RECENT_ON_HOME]
+    context = {"form": form, "recent": recent, "request_error": request_error}
+    return render(request, "checks/home.html", context, status=status)
+
+
+def _body_too_large(request: HttpRequest) -> bool:
+    """Judge an oversized submission by its declared length, before reading any of it."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.WIKICHECK_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
+
+
+def _too_large_message() -> str:
+    return (
+        f"The submission is larger than {settings.WIKICHECK_MAX_UPLOAD_BYTES:,} bytes, "
+        "so it was not read. Split it into smaller batches."
+    )
+
+
 def _progress_context(batch: Batch, *, cursor: int) -> dict:
     results = list(batch.results.completed_after(cursor)[:FEED_CHUNK])
     if results:
@@ -68,7 +126,7 @@ def _progress_context(batch: Batch, *, cursor: int) -> dict:
         "results": results,
         "cursor": cursor,
         # Keep polling until the batch is finished and every result has been sent.
-        "polling": not batch.is_finished or cursor < batch.done,
+        "polling": not batch.is_settled or cursor < batch.done,
     }
 
 

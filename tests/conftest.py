@@ -1,6 +1,18 @@
+import os
+
 import pytest
 
+from checks import runner
 from checks.fakewiki import FakeWiki
+
+
+@pytest.fixture(autouse=True)
+def _no_resume_on_first_request(monkeypatch):
+    """In-process requests must not requeue rows that tests claim on purpose.
+
+    Resuming after a restart is tested against real server processes (test_restarts.py).
+    """
+    monkeypatch.setattr(runner, "_resumed_pid", os.getpid())
 
 
 @pytest.fixture(scope="session")

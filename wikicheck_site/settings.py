@@ -5,6 +5,7 @@ production sets DEBUG=0 and SECRET_KEY, see the README's configuration table.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "checks",
 ]
 
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "checks.middleware.workers_resume_middleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wikicheck_site.urls"
@@ -116,6 +121,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth --------------------------------------------------------------------------------------
 
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username and address is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins are throttled per username and client address.
+AXES_FAILURE_LIMIT = int(os.environ.get("WIKICHECK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WIKICHECK_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -126,6 +143,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Production hardening ---------------------------------------------------------------------
+# With DEBUG off, cookies are HTTPS-only and browsers are told to stay on HTTPS. Behind a proxy
+# that terminates TLS, set SECURE_PROXY_SSL_HEADER accordingly (see the README).
+
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if env_bool("SECURE_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Internationalisation and static files -----------------------------------------------------
 
@@ -162,3 +193,10 @@ WIKICHECK_ALLOWED_HOSTS = env_list("WIKICHECK_ALLOWED_HOSTS", "*.wikipedia.org")
 WIKICHECK_CONTACT = os.environ.get("WIKICHECK_CONTACT", "")
 WIKICHECK_MAX_BATCH = int(os.environ.get("WIKICHECK_MAX_BATCH", "10000"))
 WIKICHECK_MAX_UPLOAD_BYTES = int(os.environ.get("WIKICHECK_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+# A pasted batch may be as large as an uploaded one; Django's default (2.5 MB) would answer 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = WIKICHECK_MAX_UPLOAD_BYTES
+# Retries on 429/502/503/504 (honouring Retry-After up to WIKICHECK_RETRY_AFTER_MAX seconds).
+WIKICHECK_RETRIES = int(os.environ.get("WIKICHECK_RETRIES", "2"))
+WIKICHECK_RETRY_AFTER_MAX = int(os.environ.get("WIKICHECK_RETRY_AFTER_MAX", "30"))
+# A row claimed longer ago than this belongs to a worker that died; it is checked again.
+WIKICHECK_LEASE_SECONDS = int(os.environ.get("WIKICHECK_LEASE_SECONDS", "300"))

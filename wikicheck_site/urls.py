@@ -8,6 +8,9 @@ urlpatterns = [
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/<uuid:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<uuid:pk>/progress/", views.batch_progress, name="batch_progress"),
+    path("batches/<uuid:pk>/cancel/", views.batch_cancel_view, name="batch_cancel"),
+    path("batches/<uuid:pk>/rerun/", views.batch_rerun_view, name="batch_rerun"),
+    path("batches/<uuid:pk>/retry/", views.batch_retry_view, name="batch_retry"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
