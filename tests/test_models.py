@@ -1,12 +1,20 @@
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 
 from checks.checker import Outcome, Verdict
-from checks.models import Batch, Result, result_claim_next, result_record
+from checks.models import (
+    Batch,
+    Result,
+    batch_cancel_rows,
+    result_claim_next,
+    result_record,
+    results_recover_stale,
+)
 
 
 def outcome(verdict: Verdict = Verdict.EXISTS, http_status: int | None = 200) -> Outcome:
@@ -98,3 +106,34 @@ def test_concurrent_claims_and_records_finish_the_batch_exactly_once():
     assert len(claimed) == len(set(claimed)) == 300
     assert (batch.status, batch.done, batch.exists_count) == ("finished", 300, 300)
     assert sorted(batch.results.values_list("completion_order", flat=True)) == list(range(1, 301))
+
+
+@pytest.mark.django_db
+def test_rows_claimed_longer_than_the_lease_go_back_to_the_queue():
+    batch = make_batch(3)
+    stale, fresh = result_claim_next(), result_claim_next()
+    Result.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
+
+    requeued = results_recover_stale(lease_seconds=60)
+
+    assert requeued == 1
+    assert dict(batch.results.values_list("pk", "status")) == {
+        stale.pk: "pending",
+        fresh.pk: "running",
+        batch.results.get(position=2).pk: "pending",
+    }
+
+
+@pytest.mark.django_db
+def test_stale_rows_of_a_cancelled_batch_are_counted_as_not_checked():
+    batch = make_batch(2)
+    stale = result_claim_next()
+    Result.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
+    batch_cancel_rows(batch_id=batch.pk)
+
+    requeued = results_recover_stale(lease_seconds=60)
+
+    batch.refresh_from_db()
+    assert requeued == 0
+    assert set(batch.results.values_list("status", flat=True)) == {"cancelled"}
+    assert (batch.cancelled_count, batch.pending_count, batch.is_settled) == (2, 0, True)
