@@ -3,19 +3,26 @@
 Pages live at `/wiki/<title>` and `/w/index.php?title=<title>`. Titles are percent-decoded as
 UTF-8 and underscores become spaces, as MediaWiki does. A title answers 404 when it starts with
 "Missing" or contains "does not exist" (both case-insensitive); every other title answers 200
-with a small HTML page. Any other path answers 404 with a short text body.
+with a small HTML page. Any other path answers 404 with a short text body. Titles of the form
+`Fault:<mode>` misbehave instead, as checks/fakewiki_faults.py lists (errors, redirects, stalls,
+resets, malformed answers), so one batch can mix healthy pages and faults.
 
 Knobs, plain attributes that may be changed while the server runs:
 - `latency_ms`: how long to wait before answering each request, to mimic a distant wiki.
 - `head_status`: when set (e.g. 405), HEAD requests answer that status with no body, as some
   servers do, so clients must fall back to GET.
+- `retry_after_seconds`, `flaky_failures`, `slow_seconds`: tune the fault modes.
 
 Counters (`requests_total`, `requests_by_title`, `requests_by_method`, `connections_total`,
 `peak_concurrency`) and `last_user_agent` let tests see what clients really did.
+
+Two stand-ins for unreachable servers complete the set: `BlackHole`, a port where connecting
+hangs until the client's connect timeout, and `free_port()`, a port that refuses connections.
 """
 
 import contextlib
 import html
+import select
 import socket
 import socketserver
 import threading
@@ -25,6 +32,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
+
+from checks.fakewiki_faults import answer_fault
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,8 @@ def is_missing(title: str) -> bool:
 
 
 # --- Responders --------------------------------------------------------------------------------
-# Tried in order; the first that returns a Reply answers. A fault mode (429, 5xx, redirects) is
-# one more responder placed before `wiki_page`.
+# Tried in order; the first that returns a Reply answers. `Fault:<mode>` titles never get here:
+# checks.fakewiki_faults answers them, HEAD included, whatever `head_status` says.
 
 
 def rejected_head(wiki: "FakeWiki", request: Request) -> Reply | None:
@@ -122,8 +131,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         wiki = self.server.wiki
         request = Request(self.command, page_title(self.path))
-        with wiki._tracking(request, user_agent=self.headers.get("User-Agent")):
+        with wiki._tracking(request, user_agent=self.headers.get("User-Agent")) as attempt:
             time.sleep(wiki.latency_ms / 1000)
+            if answer_fault(self, wiki, request.title, attempt=attempt):
+                return
             reply = respond(wiki, request)
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
@@ -155,6 +166,11 @@ class FakeWiki:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_ms: int = 0) -> None:
         self.latency_ms = latency_ms
         self.head_status: int | None = None
+        self.retry_after_seconds = 1
+        self.flaky_failures = 1
+        self.slow_seconds = 5.0
+        # Set once the server begins to stop, so that fault modes that wait stop waiting.
+        self.stopping = threading.Event()
         self.last_user_agent: str | None = None
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -225,17 +241,19 @@ class FakeWiki:
             }
 
     @contextlib.contextmanager
-    def _tracking(self, request: Request, *, user_agent: str | None) -> Iterator[None]:
+    def _tracking(self, request: Request, *, user_agent: str | None) -> Iterator[int]:
+        """Count the request while it is answered; yields its number among its title's requests."""
         with self._lock:
             self.requests_total += 1
             self.requests_by_method[request.method] += 1
             if request.title is not None:
                 self.requests_by_title[request.title] += 1
+            attempt = self.requests_by_title[request.title] if request.title is not None else 0
             self.last_user_agent = user_agent
             self._in_progress += 1
             self.peak_concurrency = max(self.peak_concurrency, self._in_progress)
         try:
-            yield
+            yield attempt
         finally:
             with self._lock:
                 self._in_progress -= 1
@@ -250,11 +268,70 @@ class FakeWiki:
             self._connections.discard(connection)
 
     def _close(self) -> None:
-        # Wake handler threads parked on idle keep-alive connections, so a stopped server
-        # answers nobody, then release the listening socket.
+        # Wake handler threads waiting in a fault mode or parked on idle keep-alive connections,
+        # so a stopped server answers nobody, then release the listening socket (which waits for
+        # those threads).
+        self.stopping.set()
         with self._lock:
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
         self._server.server_close()
+
+
+# --- Unreachable servers -----------------------------------------------------------------------
+
+
+class BlackHole:
+    """A port where connecting hangs, so that clients meet their connect timeout.
+
+    The socket listens with a backlog of 0 and never accepts. At that backlog Linux still queues
+    one finished handshake, so a bare listener would let the first client in (to time out reading
+    instead); the constructor therefore connects sockets of its own until one no longer gets
+    through, which on Linux takes one. With the accept queue full, the kernel drops each new SYN
+    rather than refusing it, and the client's connect() waits for retransmissions (the first
+    after 1 s) that meet the same fate. Queued connections stay queued even once their clients
+    close, so the hole stays shut for as long as the listener lives.
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1") -> None:
+        self._listener = socket.create_server((host, 0), backlog=0)
+        self._fillers: list[socket.socket] = []
+        for _ in range(8):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(self._listener.getsockname())
+            self._fillers.append(filler)
+            # On loopback an accepted handshake completes within microseconds.
+            _, connected, _ = select.select([], [filler], [], 0.1)
+            if not connected:
+                return  # this SYN was dropped: the queue is full
+        self.close()
+        raise RuntimeError("the accept queue never filled up")
+
+    @property
+    def port(self) -> int:
+        return self._listener.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._listener.getsockname()[0]}:{self.port}"
+
+    def close(self) -> None:
+        for filler in self._fillers:
+            filler.close()
+        self._listener.close()
+
+    def __enter__(self) -> "BlackHole":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def free_port(*, host: str = "127.0.0.1") -> int:
+    """A port with nothing listening on it, so connecting is refused (until someone binds it)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]

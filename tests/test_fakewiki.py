@@ -1,5 +1,6 @@
 """The fake wiki that tests, benchmarks and demos run against (checks/fakewiki.py)."""
 
+import contextlib
 import os
 import socket
 import struct
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from checks.fakewiki import FakeWiki
+from checks.fakewiki import BlackHole, FakeWiki, free_port
+from checks.management.commands.fakewiki import Command
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -237,15 +239,207 @@ def test_last_user_agent_records_what_the_client_sent(wiki: FakeWiki) -> None:
     assert wiki.last_user_agent == "wikicheck-test/1.0"
 
 
+# --- Fault modes: statuses and redirects -------------------------------------------------------
+
+
+def fault_url(wiki: FakeWiki, mode: str) -> str:
+    return wiki.wiki_url + "Fault:" + mode
+
+
+@pytest.mark.parametrize("status", [403, 500, 502, 503])
+def test_fault_code_answers_that_status(wiki: FakeWiki, status: int) -> None:
+    response = requests.head(fault_url(wiki, str(status)))
+
+    assert response.status_code == status
+
+
+def test_fault_429_carries_retry_after(wiki: FakeWiki) -> None:
+    wiki.retry_after_seconds = 7
+
+    response = requests.get(fault_url(wiki, "429"))
+
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "7")
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_then_200_modes_fail_flaky_failures_times_with_retry_after_then_answer_200(
+    wiki: FakeWiki, session: requests.Session, status: int
+) -> None:
+    wiki.flaky_failures = 2
+
+    responses = [session.head(fault_url(wiki, f"{status}-then-200")) for _ in range(4)]
+
+    assert [response.status_code for response in responses] == [status, status, 200, 200]
+    assert [response.headers.get("Retry-After") for response in responses] == ["1", "1", None, None]
+
+
+def test_fault_requests_are_counted_under_their_title(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    session.get(fault_url(wiki, "500"))
+    session.head(wiki.url + "/w/index.php?title=Fault:500")
+    session.get(fault_url(wiki, "429"))
+
+    assert wiki.requests_by_title == {"Fault:500": 2, "Fault:429": 1}
+
+
+def test_unknown_fault_mode_answers_400(wiki: FakeWiki) -> None:
+    # Underscores are spaces in titles, so this is not the mode "429-then-200".
+    response = requests.get(fault_url(wiki, "429_then_200"))
+
+    assert response.status_code == 400
+    assert "Unknown fault mode '429 then 200'" in response.text
+
+
+def test_redirect_loop_makes_the_client_give_up(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.TooManyRedirects):
+        requests.get(fault_url(wiki, "redirect-loop"))
+
+
+def test_redirect_away_points_off_site(wiki: FakeWiki) -> None:
+    response = requests.head(fault_url(wiki, "redirect-away"))
+
+    assert (response.status_code, response.headers["Location"]) == (
+        302,
+        "http://evil.example/wiki/Ocean",
+    )
+
+
+def test_redirect_to_a_title_ends_at_that_page(wiki: FakeWiki) -> None:
+    response = requests.get(fault_url(wiki, "redirect-to-Ocean"))
+
+    assert [step.status_code for step in response.history] == [301]
+    assert (response.status_code, response.url) == (200, wiki.wiki_url + "Ocean")
+
+
+# --- Fault modes: broken connections and malformed answers -------------------------------------
+
+
+def test_slow_headers_makes_the_client_time_out_reading(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.ReadTimeout):
+        requests.head(fault_url(wiki, "slow-headers"), timeout=(1, 0.2))
+
+
+def test_stop_ends_a_slow_headers_wait_at_once(wiki: FakeWiki) -> None:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(requests.get, fault_url(wiki, "slow-headers"), timeout=(1, 10))
+        wait_until(lambda: wiki.requests_total == 1)
+        started = time.perf_counter()
+
+        wiki.stop()
+
+        assert time.perf_counter() - started < 1
+        assert isinstance(pending.exception(timeout=5), requests.ConnectionError)
+
+
+def test_reset_makes_the_client_see_a_connection_reset(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.ConnectionError, match="reset by peer"):
+        requests.get(fault_url(wiki, "reset"))
+
+
+def test_close_makes_the_client_see_a_connection_error(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.ConnectionError, match="without response"):
+        requests.get(fault_url(wiki, "close"))
+
+
+def test_trickle_rejects_head(wiki: FakeWiki) -> None:
+    response = requests.head(fault_url(wiki, "trickle"))
+
+    assert response.status_code == 405
+
+
+def test_trickle_sends_headers_at_once_and_lets_the_client_hang_up(wiki: FakeWiki) -> None:
+    started = time.perf_counter()
+
+    response = requests.get(fault_url(wiki, "trickle"), stream=True, timeout=(1, 1))
+    response.close()
+
+    assert time.perf_counter() - started < 0.5
+    assert (response.status_code, response.headers["Content-Length"]) == (200, "100000000")
+    wait_until(lambda: wiki.snapshot()["connections_open"] == 0)
+
+
+def test_huge_headers_make_the_client_raise_connection_error(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.ConnectionError, match="got more than 65536 bytes"):
+        requests.get(fault_url(wiki, "huge-headers"))
+
+
+def test_many_headers_make_the_client_raise_connection_error(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.ConnectionError, match="got more than 100 headers"):
+        requests.get(fault_url(wiki, "many-headers"))
+
+
+def test_bad_status_line_makes_the_client_raise_connection_error(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.ConnectionError, match="BadStatusLine"):
+        requests.get(fault_url(wiki, "bad-status"))
+
+
+FAULT_MODES = [
+    "500",
+    "429",
+    "429-then-200",
+    "503-then-200",
+    "redirect-loop",
+    "redirect-away",
+    "redirect-to-Ocean",
+    "slow-headers",
+    "reset",
+    "close",
+    "trickle",
+    "huge-headers",
+    "many-headers",
+    "bad-status",
+    "no-such-mode",
+]
+
+
+@pytest.mark.parametrize("mode", FAULT_MODES)
+def test_each_fault_ends_quietly_and_the_server_keeps_answering(
+    wiki: FakeWiki, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    wiki.slow_seconds = 0.3
+    with contextlib.suppress(requests.RequestException):
+        requests.get(
+            fault_url(wiki, mode), timeout=(1, 0.2), stream=True, allow_redirects=False
+        ).close()
+    wait_until(lambda: wiki.snapshot()["connections_open"] == 0)
+
+    response = requests.get(wiki.wiki_url + "Earth")
+
+    assert response.status_code == 200
+    assert capsys.readouterr().err == ""
+
+
+# --- Unreachable servers -----------------------------------------------------------------------
+
+
+def test_black_hole_makes_the_client_time_out_connecting() -> None:
+    with BlackHole() as hole:
+        started = time.perf_counter()
+
+        with pytest.raises(requests.ConnectTimeout):
+            requests.head(hole.url, timeout=(0.5, 0.5))
+
+        assert time.perf_counter() - started < 2
+
+
+def test_free_port_refuses_connections_at_once() -> None:
+    started = time.perf_counter()
+
+    with pytest.raises(requests.ConnectionError) as refused:
+        requests.head(f"http://127.0.0.1:{free_port()}", timeout=(0.5, 0.5))
+
+    assert not isinstance(refused.value, requests.ConnectTimeout)
+    assert time.perf_counter() - started < 0.5
+
+
 # --- Management command ------------------------------------------------------------------------
 
 
 @pytest.fixture
 def command_wiki_url() -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`manage.py fakewiki` running on a free port, and its wiki URL once it answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "fakewiki", "--port", str(port)],
         cwd=PROJECT_DIR,
@@ -292,3 +486,12 @@ def test_command_exits_cleanly_when_terminated(
 
     assert process.returncode == 0
     assert f"Fake wiki on {wiki_url} (latency 0 ms)" in stdout
+
+
+def test_command_help_lists_the_fault_modes() -> None:
+    parser = Command().create_parser("manage.py", "fakewiki")
+
+    help_text = parser.format_help()
+
+    assert "Fault:slow-headers" in help_text
+    assert "Fault:redirect-to-<Title>" in help_text

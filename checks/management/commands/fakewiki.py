@@ -1,15 +1,20 @@
 import signal
-from argparse import ArgumentParser
+from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser, DjangoHelpFormatter
 
+from checks import fakewiki_faults
 from checks.fakewiki import FakeWiki
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
+    """Django's order of options, with the epilog's table of fault modes printed as written."""
 
 
 class Command(BaseCommand):
@@ -18,6 +23,11 @@ class Command(BaseCommand):
     # The fake wiki needs neither models nor URLs, so it must run even while the project's
     # configuration is half-built or failing its checks.
     requires_system_checks = ()
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs.setdefault("epilog", fakewiki_faults.__doc__)
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -35,7 +45,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _interrupt)
         self.stdout.write(
             f"Fake wiki on {wiki.wiki_url} (latency {latency_ms} ms); titles starting with "
-            '"Missing" or containing "does not exist" answer 404'
+            '"Missing" or containing "does not exist" answer 404; "Fault:<mode>" titles '
+            "misbehave (see --help)"
         )
         # Whoever started us may be waiting for this line on a pipe.
         self.stdout.flush()
