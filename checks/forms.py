@@ -1,11 +1,14 @@
 """The submission form: pasted or uploaded lines in, a list of distinct normalized entries out."""
 
 import csv
+import io
+import re
 from collections.abc import Iterator
 from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 
 from checks.parsing import Entry, entry_parse, wiki_normalize
 
@@ -14,10 +17,27 @@ MAX_ERRORS_SHOWN = 10
 UPLOAD_SUFFIXES = (".txt", ".csv")
 # A first CSV row that is one of these is a header, not a page.
 CSV_HEADERS = frozenset({"url", "urls", "title", "titles", "page", "pages"})
+# Only these end a line, as in an editor: str.splitlines() would also split at form feeds,
+# U+0085 or U+2028, shifting every later line number and hiding those characters from the parser.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class LinesField(forms.CharField):
+    """Text checked line by line: kept verbatim, so reported line numbers match the user's."""
+
+    def __init__(self, **kwargs) -> None:
+        # Stripping would drop leading blank lines and shift the numbers of all the others.
+        super().__init__(strip=False, **kwargs)
+        # The parser refuses NUL with the other control characters, naming the line.
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator)
+        ]
 
 
 class BatchForm(forms.Form):
-    urls = forms.CharField(
+    urls = LinesField(
         label="Pages",
         required=False,
         widget=forms.Textarea(
@@ -74,14 +94,15 @@ class BatchForm(forms.Form):
             )
         try:
             text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text.") from None
+        except UnicodeDecodeError as exc:
+            number = len(_lines(exc.object[: exc.start].decode()))
+            raise forms.ValidationError(
+                f"File line {number}: not UTF-8 text (a binary file, or another encoding). "
+                "Save the file as UTF-8."
+            ) from None
         if upload.name.lower().endswith(".csv"):
-            try:
-                return _csv_first_column(text)
-            except csv.Error as exc:
-                raise forms.ValidationError(f"The CSV file cannot be read: {exc}.") from None
-        return text.splitlines()
+            return _csv_first_column(text)
+        return _lines(text)
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -93,10 +114,12 @@ class BatchForm(forms.Form):
         ]
         if not numbered:
             raise forms.ValidationError("Enter at least one page URL or title, or upload a file.")
-        if len(numbered) > settings.WIKICHECK_MAX_BATCH:
+        limit = settings.WIKICHECK_MAX_BATCH
+        if len(numbered) > limit:
+            label, number, _ = numbered[limit]
             raise forms.ValidationError(
-                f"{len(numbered):,} entries; a batch holds at most "
-                f"{settings.WIKICHECK_MAX_BATCH:,}. Split it into several batches."
+                f"{len(numbered):,} entries; a batch holds at most {limit:,}. "
+                f"{label} {number} is the first over the limit: split it into several batches."
             )
         entries: dict[str, Entry] = {}
         errors: list[str] = []
@@ -119,17 +142,37 @@ class BatchForm(forms.Form):
         return cleaned
 
 
+def _lines(text: str) -> list[str]:
+    return LINE_BREAK.split(text)
+
+
 def _numbered(lines: str | list[str] | None) -> Iterator[tuple[int, str]]:
     """Non-blank lines with their 1-based line numbers."""
     if isinstance(lines, str):
-        lines = lines.splitlines()
+        lines = _lines(lines)
     for number, line in enumerate(lines or [], start=1):
         if line.strip():
             yield number, line
 
 
 def _csv_first_column(text: str) -> list[str]:
-    rows = [row[0] if row else "" for row in csv.reader(text.splitlines())]
-    if rows and rows[0].strip().lower() in CSV_HEADERS:
-        rows[0] = ""
-    return rows
+    """The first cell of each row, at the index of the file line the row starts on.
+
+    A quoted cell may span lines; its newline is kept (and refused by the parser), and the
+    lines it spans stay blank, so the rows after it keep their own line numbers.
+    """
+    lines = [""] * len(_lines(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 0
+    try:
+        for row in reader:
+            if row:
+                lines[start] = row[0]
+            start = reader.line_num
+    except csv.Error as exc:
+        raise forms.ValidationError(
+            f"File line {reader.line_num}: the CSV file cannot be read: {exc}."
+        ) from None
+    if lines and lines[0].strip().lower() in CSV_HEADERS:
+        lines[0] = ""
+    return lines

@@ -55,6 +55,28 @@ def test_many_bad_lines_are_summarised_after_ten():
     assert errors[-1] == "…and 15 more lines with errors."
 
 
+def test_line_numbers_count_leading_blank_lines():
+    form = form_for("\n\r\n  \nOcean\nA|B\n")
+
+    assert not form.is_valid()
+    assert form.non_field_errors()[0].startswith("Line 5: ")
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x85", "\x1e"])
+def test_only_cr_and_lf_end_a_line(separator):
+    form = form_for(f"Ocean{separator}Island\nA|B")
+
+    assert not form.is_valid()
+    assert [error.split(":")[0] for error in form.non_field_errors()] == ["Line 1", "Line 2"]
+
+
+def test_nul_in_pasted_text_is_refused_naming_the_line():
+    form = form_for("Ocean\nSea\x00water\n")
+
+    assert not form.is_valid()
+    assert form.errors == {"__all__": ["Line 2: line contains a control character"]}
+
+
 @pytest.mark.parametrize("urls", ["", "   \n\t\n"])
 def test_empty_submission_is_refused(urls):
     form = form_for(urls)
@@ -69,7 +91,9 @@ def test_more_entries_than_the_batch_limit_are_refused(settings):
     form = form_for("A\nB\nC\nD\n")
 
     assert not form.is_valid()
-    assert "4 entries; a batch holds at most 3" in form.non_field_errors()[0]
+    assert (
+        "4 entries; a batch holds at most 3. Line 4 is the first over" in form.non_field_errors()[0]
+    )
 
 
 def test_wiki_outside_the_allow_list_is_refused():
@@ -121,11 +145,32 @@ def test_csv_file_uses_the_first_column_and_skips_a_header():
     assert [e.title for e in form.cleaned_data["entries"]] == ["Washington, D.C.", "Ocean"]
 
 
-def test_file_that_is_not_utf8_is_refused():
-    form = form_for(upload=upload("pages.txt", "Café\n".encode("latin-1")))
+def test_file_that_is_not_utf8_is_refused_naming_the_first_bad_line():
+    form = form_for(upload=upload("pages.txt", "Ocean\r\n\nCafé\n".encode("latin-1")))
 
     assert not form.is_valid()
-    assert form.errors["file"] == ["The file is not UTF-8 text."]
+    assert form.errors["file"][0].startswith("File line 3: not UTF-8 text")
+
+
+def test_csv_cell_spanning_lines_keeps_later_line_numbers():
+    content = b'"Ocean\nIsland",x\nShark\nA|B\n'
+
+    form = form_for(upload=upload("pages.csv", content))
+
+    assert not form.is_valid()
+    assert [error.split(":")[0] for error in form.non_field_errors()] == [
+        "File line 1",
+        "File line 4",
+    ]
+
+
+def test_unreadable_csv_names_the_line():
+    content = b"Ocean\n" + b"x" * 200_000 + b"\n"
+
+    form = form_for(upload=upload("pages.csv", content))
+
+    assert not form.is_valid()
+    assert form.errors["file"][0].startswith("File line 2: the CSV file cannot be read")
 
 
 def test_file_of_another_type_is_refused():
