@@ -138,23 +138,24 @@ def page_check(url: str, *, session: requests.Session, timeout: tuple[float, flo
 
 # --- Explaining failures ---------------------------------------------------------------------
 
-# The innermost cause that matches names the failure: wrappers (requests' ConnectionError,
-# urllib3's MaxRetryError) say little, and urllib3 files a refused connection under its
-# ConnectTimeoutError, so the cause inside it must win.
+# The innermost cause that matches names the failure, since wrappers (requests'
+# ConnectionError, urllib3's MaxRetryError) say little. Subclasses come before their bases:
+# RemoteDisconnected is a ConnectionResetError, and urllib3 files NameResolutionError and a
+# refused connection under ConnectTimeoutError.
 FAILURES: tuple[tuple[type[BaseException], str, str], ...] = (
     (RedirectBlocked, "RedirectBlocked", "{detail}"),
     (requests.TooManyRedirects, "TooManyRedirects", "more than 10 redirects (a redirect loop?)"),
+    (urllib3.exceptions.NameResolutionError, "NameResolutionError", "{detail}"),
+    (http.client.RemoteDisconnected, "RemoteDisconnected", "the server closed the connection"),
+    (ConnectionRefusedError, "ConnectionRefused", "the server refused the connection"),
+    (ConnectionResetError, "ConnectionReset", "the connection was reset mid-response"),
+    (http.client.LineTooLong, "BadResponse", "a header line is too long"),
+    (http.client.BadStatusLine, "BadResponse", "malformed status line"),
+    (http.client.HTTPException, "BadResponse", "{detail}"),
     (requests.ConnectTimeout, "ConnectTimeout", "no connection within {connect} s"),
     (urllib3.exceptions.ConnectTimeoutError, "ConnectTimeout", "no connection within {connect} s"),
     (requests.ReadTimeout, "ReadTimeout", "no answer within {read} s"),
     (urllib3.exceptions.ReadTimeoutError, "ReadTimeout", "no answer within {read} s"),
-    (urllib3.exceptions.NameResolutionError, "NameResolutionError", "{detail}"),
-    (ConnectionRefusedError, "ConnectionRefused", "the server refused the connection"),
-    (ConnectionResetError, "ConnectionReset", "the connection was reset mid-response"),
-    (http.client.RemoteDisconnected, "RemoteDisconnected", "the server closed the connection"),
-    (http.client.LineTooLong, "BadResponse", "a header line is too long"),
-    (http.client.BadStatusLine, "BadResponse", "malformed status line"),
-    (http.client.HTTPException, "BadResponse", "{detail}"),
     (requests.exceptions.SSLError, "SSLError", "{detail}"),
 )
 
