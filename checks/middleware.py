@@ -1,10 +1,43 @@
-"""Start checking left-over work in the serving process, on its first request."""
+"""Request-level guards and start-up: what must happen before any view runs."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from checks import runner
+
+# Room for the form's other fields and the multipart boundaries around an upload
+# (settings.DATA_UPLOAD_MAX_MEMORY_SIZE allows the same).
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def submission_size_limit_middleware(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    # Placed before CsrfViewMiddleware, which reads request.POST and so would parse (and
+    # spool to disk) the whole body first: an oversized body is judged by its declared length.
+    def middleware(request: HttpRequest) -> HttpResponse:
+        limit = settings.WIKICHECK_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
+        if request.method == "POST" and _declared_length(request) > limit:
+            message = (
+                f"The submission is larger than {settings.WIKICHECK_MAX_UPLOAD_BYTES:,} bytes, "
+                "so it was not read. Split it into smaller batches."
+            )
+            return render(
+                request, "checks/request_too_large.html", {"request_error": message}, status=413
+            )
+        return get_response(request)
+
+    return middleware
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def workers_resume_middleware(

@@ -138,6 +138,11 @@ class Result(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    @property
+    def link_url(self) -> str:
+        """The URL to link to, or "" for anything but http(s) (a row not made by the form)."""
+        return self.url if self.url.startswith(("https://", "http://")) else ""
+
 
 # --- State transitions --------------------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 """Thin views: parse the request, call one function or query, render a template or a partial."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -16,15 +15,11 @@ from checks.models import Batch
 FEED_CHUNK = 500
 HISTORY_PAGE_SIZE = 25
 RECENT_ON_HOME = 5
-# Room for the form's other fields and the multipart boundaries around an upload.
-MULTIPART_OVERHEAD = 64 * 1024
 
 
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
     """Show the submit form and recent batches; create a batch from a valid submission."""
-    if request.method == "POST" and _body_too_large(request):
-        return _home_page(request, BatchForm(), request_error=_too_large_message(), status=413)
     form = BatchForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         batch = batch_create(
@@ -93,28 +88,9 @@ def batch_retry_view(request: HttpRequest, pk: str) -> HttpResponse:
         return redirect(batch)
 
 
-def _home_page(
-    request: HttpRequest, form: BatchForm, *, request_error: str = "", status: int = 200
-) -> HttpResponse:
+def _home_page(request: HttpRequest, form: BatchForm) -> HttpResponse:
     recent = Batch.objects.filter(owner=request.user)[:RECENT_ON_HOME]
-    context = {"form": form, "recent": recent, "request_error": request_error}
-    return render(request, "checks/home.html", context, status=status)
-
-
-def _body_too_large(request: HttpRequest) -> bool:
-    """Judge an oversized submission by its declared length, before reading any of it."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > settings.WIKICHECK_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
-
-
-def _too_large_message() -> str:
-    return (
-        f"The submission is larger than {settings.WIKICHECK_MAX_UPLOAD_BYTES:,} bytes, "
-        "so it was not read. Split it into smaller batches."
-    )
+    return render(request, "checks/home.html", {"form": form, "recent": recent})
 
 
 def _progress_context(batch: Batch, *, cursor: int) -> dict:

@@ -5,6 +5,7 @@ production sets DEBUG=0 and SECRET_KEY, see the README's configuration table.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,8 +67,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before CSRF, which would read (and parse) the whole body of an oversized submission.
+    "checks.middleware.submission_size_limit_middleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     # Every page requires a login unless its view is marked login_not_required (the login view is).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -114,8 +117,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the progress pollers read while workers write.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # The in-memory test database cannot be shared between threads; a file can.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+    # The in-memory test database cannot be shared between threads; a file can. One per test
+    # run, so two runs in one checkout never share (and break) each other's database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"wikicheck-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -193,8 +199,9 @@ WIKICHECK_ALLOWED_HOSTS = env_list("WIKICHECK_ALLOWED_HOSTS", "*.wikipedia.org")
 WIKICHECK_CONTACT = os.environ.get("WIKICHECK_CONTACT", "")
 WIKICHECK_MAX_BATCH = int(os.environ.get("WIKICHECK_MAX_BATCH", "10000"))
 WIKICHECK_MAX_UPLOAD_BYTES = int(os.environ.get("WIKICHECK_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
-# A pasted batch may be as large as an uploaded one; Django's default (2.5 MB) would answer 400.
-DATA_UPLOAD_MAX_MEMORY_SIZE = WIKICHECK_MAX_UPLOAD_BYTES
+# A pasted batch may be as large as an uploaded one (with the form's other fields); Django's
+# default (2.5 MB) would answer a bare 400. Larger requests get the 413 page unread.
+DATA_UPLOAD_MAX_MEMORY_SIZE = WIKICHECK_MAX_UPLOAD_BYTES + 64 * 1024
 # Retries on 429/502/503/504 (honouring Retry-After up to WIKICHECK_RETRY_AFTER_MAX seconds).
 WIKICHECK_RETRIES = int(os.environ.get("WIKICHECK_RETRIES", "2"))
 WIKICHECK_RETRY_AFTER_MAX = int(os.environ.get("WIKICHECK_RETRY_AFTER_MAX", "30"))
