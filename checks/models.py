@@ -1,7 +1,7 @@
 """Batches of page checks and their results, with the state transitions the workers rely on."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
@@ -237,13 +237,3 @@ def results_recover_stale(*, lease_seconds: float) -> int:
             Batch.objects.filter(pk=batch_id).update(cancelled_count=F("cancelled_count") + rows)
         stale.update(status=Result.Status.CANCELLED)
     return requeued
-
-
-def results_oldest_claim() -> datetime | None:
-    """When the longest-held claim was taken, or None when no row is being checked."""
-    return (
-        Result.objects.filter(status=Result.Status.RUNNING)
-        .order_by("claimed_at")
-        .values_list("claimed_at", flat=True)
-        .first()
-    )

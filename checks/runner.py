@@ -4,9 +4,8 @@ Workers pull work from the database instead of being handed it: each pool task i
 claims the next pending row, checks it, stores the outcome, and ends when the queue is empty.
 So the pool never holds more than WIKICHECK_MAX_WORKERS futures, rows of every batch share the
 workers (the lowest submission position goes first, so a small batch is not stuck behind a big
-one), cancelling a batch only has to take its rows out of the queue, and whatever process sees
-a pending row can finish it: after a restart, `workers_resume()` picks up where the last
-process stopped.
+one), cancelling a batch only has to take its rows out of the queue, and any process can finish
+any pending row: each one's sweeper (`workers_resume()`) picks up what others left.
 """
 
 import logging
@@ -18,16 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from checks.checker import WikiSession, page_check, user_agent
-from checks.models import (
-    Result,
-    result_claim_next,
-    result_record,
-    results_oldest_claim,
-    results_recover_stale,
-)
+from checks.models import Result, result_claim_next, result_record, results_recover_stale
 
 logger = logging.getLogger(__name__)
 
@@ -96,40 +88,43 @@ def workers_wake(*, pending: int | None = None) -> None:
             _loops_running += 1
 
 
-def workers_resume() -> None:
-    """Requeue rows a dead worker held, and check whatever is pending. Once per process.
+def futures_in_flight() -> int:
+    """Worker loops submitted to the pool and not yet ended (queued or running)."""
+    with _lock:
+        return _loops_running
 
-    A row still within its lease may belong to a live process; a timer looks again when the
-    oldest such lease runs out.
+
+def workers_resume() -> None:
+    """Start this process's sweeper, once: it requeues rows whose worker died and checks
+    whatever is pending, now and every WIKICHECK_SWEEP_SECONDS.
+
+    So after a restart the left-over work is picked up, a row held by a process that died is
+    checked by one still alive once its lease runs out, and every server process helps with
+    every batch, not only the one that received it.
     """
     global _resumed_pid
     with _lock:
         if _resumed_pid == os.getpid():
             return
         _resumed_pid = os.getpid()
-    _recover_and_wake()
+    threading.Thread(target=_sweep_forever, name="wikicheck-sweeper", daemon=True).start()
 
 
-def _recover_and_wake() -> None:
-    lease = settings.WIKICHECK_LEASE_SECONDS
-    recovered = results_recover_stale(lease_seconds=lease)
-    if recovered:
-        logger.warning("requeued %d rows whose worker stopped before storing them", recovered)
-    if Result.objects.filter(status=Result.Status.PENDING).exists():
-        workers_wake()
-    oldest = results_oldest_claim()
-    if oldest is not None and not _stopping.is_set():
-        expires_in = lease - (timezone.now() - oldest).total_seconds()
-        timer = threading.Timer(max(expires_in, 0) + 1, _recover_on_timer)
-        timer.daemon = True
-        timer.start()
-
-
-def _recover_on_timer() -> None:
-    try:
-        _recover_and_wake()
-    finally:
-        connection.close()
+def _sweep_forever() -> None:
+    while not _stopping.is_set():
+        try:
+            recovered = results_recover_stale(lease_seconds=settings.WIKICHECK_LEASE_SECONDS)
+            if recovered:
+                logger.warning(
+                    "requeued %d rows whose worker stopped before storing them", recovered
+                )
+            if Result.objects.filter(status=Result.Status.PENDING).exists():
+                workers_wake()
+        except Exception:
+            logger.exception("sweeping for left-over work failed; trying again later")
+        finally:
+            connection.close()
+        _stopping.wait(settings.WIKICHECK_SWEEP_SECONDS)
 
 
 def _worker_loop() -> None:

@@ -34,6 +34,7 @@ def server(tmp_path, fake_wiki_server):
         "WIKICHECK_MAX_WORKERS": str(WORKERS),
         "WIKICHECK_TIMEOUT": "2,2",
         "WIKICHECK_LEASE_SECONDS": str(LEASE_SECONDS),
+        "WIKICHECK_SWEEP_SECONDS": "0.5",
         "DJANGO_SUPERUSER_USERNAME": "restarter",
         "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
     }
@@ -113,4 +114,30 @@ def test_sigterm_exits_promptly_and_the_rest_is_checked_after_restart(server, fa
     assert sum(status == "pending" for status in before.values()) > 0
     assert_each_unfinished_page_checked_once_after_restart(
         before, after, fake_wiki_server.requests_by_title
+    )
+
+
+def test_two_server_processes_never_check_the_same_row(server, fake_wiki_server, tmp_path):
+    database = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    second = ServerProcess(port=free_port(), env=server.env)
+    server.start()
+    second.start()
+    try:
+        session = server.login(username="restarter", password=PASSWORD)
+        session.post(
+            server.url + "/",
+            data={
+                "urls": "\n".join(f"Shared {n}" for n in range(PAGES)),
+                "wiki": server.env["WIKICHECK_DEFAULT_WIKI"],
+            },
+            headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": server.url + "/"},
+            timeout=30,
+        )
+        wait_until(lambda: batch_row(database)[0] == "finished", timeout=60)
+    finally:
+        second.stop(signal.SIGKILL)
+
+    assert fake_wiki_server.peak_concurrency > WORKERS, "both processes were checking"
+    assert Counter(fake_wiki_server.requests_by_title) == Counter(
+        {f"Shared {n}": 1 for n in range(PAGES)}
     )

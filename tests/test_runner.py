@@ -104,3 +104,22 @@ def test_workers_are_woken_only_after_the_batch_commits(owner, fake_wiki, monkey
 
     assert wakes_before_commit == 0
     assert wakes == [{"pending": 1}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pool_never_queues_more_than_its_workers(owner, fake_wiki, settings):
+    fake_wiki.latency_ms = 20
+    batch = batch_create(
+        owner=owner,
+        entries=entries_for([f"Queued {n}" for n in range(300)], fake_wiki=fake_wiki),
+        wiki="",
+    )
+    in_flight = []
+
+    def sample_until_finished():
+        in_flight.append(runner.futures_in_flight())
+        return finished(batch)
+
+    wait_until(sample_until_finished, timeout=60, interval=0.01)
+
+    assert 0 < max(in_flight) <= settings.WIKICHECK_MAX_WORKERS

@@ -240,3 +240,49 @@ def test_history_lists_own_batches_newest_first_in_pages(user_client, user, othe
     assert first_ids + second_ids == [b.pk for b in reversed(mine)]
     assert "999" not in first.content.decode() + second.content.decode()
     assert str(mine[-1].get_absolute_url()) in first.content.decode()
+
+
+# --- Actions -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_stops_a_running_batch_and_polling_ends(user_client, fake_wiki):
+    fake_wiki.latency_ms = 300
+    batch = submit(user_client, "\n".join(f"Slow {n}" for n in range(40)), wiki=fake_wiki.wiki_url)
+
+    response = user_client.post(reverse("batch_cancel", args=[batch.pk]))
+    last_poll = poll_until_finished(user_client, batch)
+
+    batch.refresh_from_db()
+    assert response.status_code == 302
+    assert batch.status == Batch.Status.CANCELLED
+    assert batch.cancelled_count > 0
+    assert batch.done + batch.cancelled_count == 40
+    assert "Cancelled" in last_poll.content.decode()
+    assert "hx-trigger" not in last_poll.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retry_opens_a_new_batch_of_the_failed_pages(user_client, fake_wiki):
+    batch = submit(user_client, "Ocean\nFault:500\nFault:redirect-loop\n", wiki=fake_wiki.wiki_url)
+    poll_until_finished(user_client, batch)
+
+    response = user_client.post(reverse("batch_retry", args=[batch.pk]))
+
+    again = Batch.objects.exclude(pk=batch.pk).get()
+    assert response.url == again.get_absolute_url()
+    assert sorted(again.results.values_list("title", flat=True)) == [
+        "Fault:500",
+        "Fault:redirect-loop",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retry_with_nothing_failed_says_so(user_client, fake_wiki):
+    batch = submit(user_client, "Ocean\n", wiki=fake_wiki.wiki_url)
+    poll_until_finished(user_client, batch)
+
+    response = user_client.post(reverse("batch_retry", args=[batch.pk]), follow=True)
+
+    assert Batch.objects.count() == 1
+    assert "nothing to check again" in response.content.decode()

@@ -207,3 +207,6 @@ WIKICHECK_RETRIES = int(os.environ.get("WIKICHECK_RETRIES", "2"))
 WIKICHECK_RETRY_AFTER_MAX = int(os.environ.get("WIKICHECK_RETRY_AFTER_MAX", "30"))
 # A row claimed longer ago than this belongs to a worker that died; it is checked again.
 WIKICHECK_LEASE_SECONDS = int(os.environ.get("WIKICHECK_LEASE_SECONDS", "300"))
+# How often each server process looks for pending work it was not told about (another
+# process's batch, rows requeued after a crash).
+WIKICHECK_SWEEP_SECONDS = float(os.environ.get("WIKICHECK_SWEEP_SECONDS", "5"))
