@@ -3,8 +3,11 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 from checks import runner
 
@@ -50,3 +53,20 @@ def workers_resume_middleware(
         return get_response(request)
 
     return middleware
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, except that an htmx request sends the whole page to the login form.
+
+    Otherwise a poll whose session ended would swap the login page into the progress fragment.
+    """
+
+    def handle_no_permission(self, request: HttpRequest, view_func) -> HttpResponse:
+        if not request.htmx:
+            return super().handle_no_permission(request, view_func)
+        login = redirect_to_login(
+            request.htmx.current_url_abs_path or "/",
+            resolve_url(self.get_login_url(view_func)),
+            self.get_redirect_field_name(view_func),
+        )
+        return HttpResponseClientRedirect(login.url)

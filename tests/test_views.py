@@ -286,3 +286,18 @@ def test_retry_with_nothing_failed_says_so(user_client, fake_wiki):
 
     assert Batch.objects.count() == 1
     assert "nothing to check again" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_poll_after_the_session_ended_sends_the_whole_page_to_login(client, user):
+    batch = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=1)
+    page = batch.get_absolute_url()
+
+    response = client.get(
+        reverse("batch_progress", args=[batch.pk]),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('login')}?next={page}"
+    assert response.content == b""

@@ -71,8 +71,9 @@ MIDDLEWARE = [
     # Before CSRF, which would read (and parse) the whole body of an oversized submission.
     "checks.middleware.submission_size_limit_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Every page requires a login unless its view is marked login_not_required (the login view is).
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Every page requires a login unless its view is marked login_not_required (the login view
+    # is); Django's middleware, but htmx requests are sent to the login page whole.
+    "checks.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
