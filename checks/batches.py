@@ -2,12 +2,15 @@
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from checks import runner
-from checks.models import Batch, Result, batch_cancel_rows
+from checks.api import api_endpoint
+from checks.models import Batch, Result
 from checks.parsing import Entry
+from checks.queue import batch_cancel_rows
 
 # Rows per INSERT: large batches go in a few statements without hitting SQLite's variable limit.
 INSERT_CHUNK = 2000
@@ -18,19 +21,36 @@ def batch_create(
     owner: AbstractBaseUser,
     entries: Sequence[Entry],
     wiki: str,
+    mode: str = Batch.Mode.API,
     timeout: float | None = None,
     duplicates: int = 0,
 ) -> Batch:
-    """Store a batch and its pending results in one transaction, then wake the workers."""
+    """Store a batch and its pending results in one transaction, then wake the workers.
+
+    In API mode each page on a wiki with a configured API is looked up there; the others, and
+    every page in page mode, get a request of their own.
+    """
     if not entries:
         raise ValueError("A batch needs at least one page.")
+    api_paths = settings.WIKICHECK_API_PATHS if mode == Batch.Mode.API else ()
     with transaction.atomic():
         batch = Batch.objects.create(
-            owner=owner, wiki=wiki, timeout=timeout, total=len(entries), duplicates=duplicates
+            owner=owner,
+            wiki=wiki,
+            mode=mode,
+            timeout=timeout,
+            total=len(entries),
+            duplicates=duplicates,
         )
         Result.objects.bulk_create(
             (
-                Result(batch=batch, position=position, url=entry.url, title=entry.title)
+                Result(
+                    batch=batch,
+                    position=position,
+                    url=entry.url,
+                    title=entry.title,
+                    api_url=api_endpoint(url=entry.url, api_paths=api_paths),
+                )
                 for position, entry in enumerate(entries)
             ),
             batch_size=INSERT_CHUNK,
@@ -63,4 +83,6 @@ def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results) -> Ba
     ]
     if not entries:
         raise ValueError("There is nothing to check again in this batch.")
-    return batch_create(owner=owner, entries=entries, wiki=batch.wiki, timeout=batch.timeout)
+    return batch_create(
+        owner=owner, entries=entries, wiki=batch.wiki, mode=batch.mode, timeout=batch.timeout
+    )

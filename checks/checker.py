@@ -10,11 +10,11 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 import checks
 from checks.parsing import host_allowed
+from checks.politeness import PoliteAdapter
 
 # Some servers refuse HEAD; for these answers the page is fetched with GET instead.
 HEAD_REFUSED = frozenset({405, 501})
@@ -27,6 +27,7 @@ class Verdict(enum.StrEnum):
     MISSING = "missing"
     UNKNOWN = "unknown"
     ERROR = "error"
+    INVALID = "invalid"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class Outcome:
     error: str
     elapsed_ms: int
     checked_at: datetime
+    redirect_target: str = ""
+    normalized_title: str = ""
+    note: str = ""
 
 
 class RedirectBlocked(requests.RequestException):
@@ -43,7 +47,8 @@ class RedirectBlocked(requests.RequestException):
 
 
 class WikiSession(requests.Session):
-    """A Session that follows redirects only to allowed wiki hosts and retries politely."""
+    """A Session that follows redirects only to allowed wiki hosts, retries politely, and keeps
+    to the per-host caps on concurrent requests."""
 
     def __init__(
         self,
@@ -52,6 +57,7 @@ class WikiSession(requests.Session):
         allowed_hosts: Sequence[str],
         retries: int = 2,
         retry_after_max: int = 30,
+        host_limits: Sequence[tuple[str, int]] = (),
     ) -> None:
         super().__init__()
         self.allowed_hosts = tuple(allowed_hosts)
@@ -72,7 +78,7 @@ class WikiSession(requests.Session):
             # After the last retry, hand back the final answer so its status code is recorded.
             raise_on_status=False,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = PoliteAdapter(limits=host_limits, max_retries=retry)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 

@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 
+from checks.models import Batch
 from checks.parsing import Entry, entry_parse, wiki_normalize
 
 # How many line errors are spelled out; more would bury the form.
@@ -60,6 +61,15 @@ class BatchForm(forms.Form):
         max_length=255,
         help_text="Titles without a URL are looked up here.",
     )
+    mode = forms.ChoiceField(
+        label="How to check",
+        required=False,
+        choices=Batch.Mode.choices,
+        initial=Batch.Mode.API,
+        widget=forms.RadioSelect,
+        help_text="The API is much faster and gentler on the wiki; hosts without one are "
+        "always checked page by page.",
+    )
     timeout = forms.FloatField(
         label="Timeout (seconds)",
         required=False,
@@ -80,6 +90,9 @@ class BatchForm(forms.Form):
             )
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data["mode"] or Batch.Mode.API
 
     def clean_file(self) -> list[str]:
         upload = self.cleaned_data.get("file")

@@ -1,16 +1,12 @@
 """Batches of page checks and their results, with the state transitions the workers rely on."""
 
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-
-from checks.checker import Outcome
 
 
 class Batch(models.Model):
@@ -19,12 +15,17 @@ class Batch(models.Model):
         FINISHED = "finished", "Finished"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Mode(models.TextChoices):
+        API = "api", "MediaWiki API: up to 50 titles per request, where the wiki has one"
+        PAGE = "page", "Page requests: one HEAD request per page"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
     )
     status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
     wiki = models.CharField(max_length=255, help_text="Article path bare titles were resolved on.")
+    mode = models.CharField(max_length=8, choices=Mode, default=Mode.API)
     timeout = models.FloatField(
         null=True, blank=True, help_text="Per-batch timeout in seconds; empty means the default."
     )
@@ -39,6 +40,10 @@ class Batch(models.Model):
     missing_count = models.PositiveIntegerField(default=0)
     unknown_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    invalid_count = models.PositiveIntegerField(default=0)
+    redirect_count = models.PositiveIntegerField(
+        default=0, help_text="Pages found behind a redirect (counted within exists/missing)."
+    )
     cancelled_count = models.PositiveIntegerField(
         default=0, help_text="Pages left unchecked because the batch was cancelled."
     )
@@ -91,18 +96,34 @@ class Result(models.Model):
         MISSING = "missing", "Does not exist"
         UNKNOWN = "unknown", "Unknown"
         ERROR = "error", "Error"
+        INVALID = "invalid", "Invalid title"
         CANCELLED = "cancelled", "Not checked (cancelled)"
 
-    CHECKED_STATUSES = (Status.EXISTS, Status.MISSING, Status.UNKNOWN, Status.ERROR)
+    CHECKED_STATUSES = (Status.EXISTS, Status.MISSING, Status.UNKNOWN, Status.ERROR, Status.INVALID)
     RETRYABLE_STATUSES = (Status.UNKNOWN, Status.ERROR)
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="results")
     position = models.PositiveIntegerField(help_text="Order in the submission, from 0.")
     url = models.CharField(max_length=2048, verbose_name="URL")
     title = models.CharField(max_length=512)
+    api_url = models.CharField(
+        max_length=255,
+        blank=True,
+        verbose_name="API URL",
+        help_text="The wiki's api.php this page is looked up with; empty for a page request.",
+    )
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name="HTTP")
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="Why the check failed or was inconclusive.")
+    redirect_target = models.CharField(
+        max_length=512, blank=True, help_text="The page a redirect leads to (API mode)."
+    )
+    normalized_title = models.CharField(
+        max_length=512, blank=True, help_text="The title as the wiki normalized it, if different."
+    )
+    note = models.CharField(
+        max_length=255, blank=True, help_text="E.g. a special page, or an interwiki link."
+    )
     elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(
@@ -127,6 +148,12 @@ class Result(models.Model):
                 condition=Q(status="pending"),
                 name="result_pending_queue",
             ),
+            # A claim gathers the next pending titles of one batch for one API.
+            models.Index(
+                fields=["batch", "api_url", "position"],
+                condition=Q(status="pending"),
+                name="result_pending_by_api",
+            ),
             # Lease recovery looks for rows being checked, oldest claim first.
             models.Index(
                 fields=["claimed_at"],
@@ -144,96 +171,11 @@ class Result(models.Model):
         return self.url if self.url.startswith(("https://", "http://")) else ""
 
 
-# --- State transitions --------------------------------------------------------------------------
-
+# The batch counter each final status bumps.
 COUNTER_FIELDS = {
     Result.Status.EXISTS: "exists_count",
     Result.Status.MISSING: "missing_count",
     Result.Status.UNKNOWN: "unknown_count",
     Result.Status.ERROR: "error_count",
+    Result.Status.INVALID: "invalid_count",
 }
-
-
-def result_claim_next() -> Result | None:
-    """Take the next pending row for checking, or None when the queue is empty.
-
-    The conditional UPDATE only succeeds while the row is still pending, so two workers (or two
-    processes) never check the same row.
-    """
-    while True:
-        with transaction.atomic():
-            candidate = (
-                Result.objects.filter(status=Result.Status.PENDING)
-                .order_by("position", "id")
-                .values_list("pk", flat=True)
-                .first()
-            )
-            if candidate is None:
-                return None
-            won = Result.objects.filter(pk=candidate, status=Result.Status.PENDING).update(
-                status=Result.Status.RUNNING, claimed_at=Now()
-            )
-        if won:
-            return Result.objects.select_related("batch").get(pk=candidate)
-
-
-def result_record(*, result: Result, outcome: Outcome) -> bool:
-    """Store a checked row's outcome and bump its batch's counters in one transaction.
-
-    Returns False when the row was no longer being checked (nothing is stored then).
-    """
-    status = Result.Status(outcome.verdict)
-    counter = COUNTER_FIELDS[status]
-    batch_rows = Batch.objects.filter(pk=result.batch_id)
-    with transaction.atomic():
-        # Updating the batch first takes its row lock, so completion orders follow commit order.
-        batch_rows.update(done=F("done") + 1, **{counter: F(counter) + 1})
-        stored = Result.objects.filter(pk=result.pk, status=Result.Status.RUNNING).update(
-            status=status,
-            http_status=outcome.http_status,
-            error=outcome.error,
-            elapsed_ms=outcome.elapsed_ms,
-            checked_at=outcome.checked_at,
-            completion_order=models.Subquery(batch_rows.values("done")[:1]),
-        )
-        if not stored:
-            transaction.set_rollback(True)
-            return False
-        # Only the transaction that stores the last result matches done == total.
-        batch_rows.filter(status=Batch.Status.RUNNING, done=F("total")).update(
-            status=Batch.Status.FINISHED, finished_at=timezone.now()
-        )
-    return True
-
-
-def batch_cancel_rows(*, batch_id) -> bool:
-    """Stop a running batch: its pending rows leave the queue; rows in flight still get stored."""
-    with transaction.atomic():
-        stopped = Batch.objects.filter(pk=batch_id, status=Batch.Status.RUNNING).update(
-            status=Batch.Status.CANCELLED, finished_at=timezone.now()
-        )
-        if not stopped:
-            return False
-        skipped = Result.objects.filter(batch_id=batch_id, status=Result.Status.PENDING).update(
-            status=Result.Status.CANCELLED
-        )
-        Batch.objects.filter(pk=batch_id).update(cancelled_count=skipped)
-    return True
-
-
-def results_recover_stale(*, lease_seconds: float) -> int:
-    """Put rows back in the queue whose worker has held them longer than any check can take.
-
-    A row of a batch cancelled meanwhile is not checked again but counted as cancelled.
-    """
-    cutoff = timezone.now() - timedelta(seconds=lease_seconds)
-    stale = Result.objects.filter(status=Result.Status.RUNNING, claimed_at__lt=cutoff)
-    with transaction.atomic():
-        requeued = stale.filter(batch__status=Batch.Status.RUNNING).update(
-            status=Result.Status.PENDING, claimed_at=None
-        )
-        abandoned = stale.values("batch_id").annotate(rows=models.Count("pk"))
-        for batch_id, rows in abandoned.values_list("batch_id", "rows"):
-            Batch.objects.filter(pk=batch_id).update(cancelled_count=F("cancelled_count") + rows)
-        stale.update(status=Result.Status.CANCELLED)
-    return requeued

@@ -1,7 +1,8 @@
 """The module-level thread pool that checks pending results and writes their outcomes back.
 
 Workers pull work from the database instead of being handed it: each pool task is a loop that
-claims the next pending row, checks it, stores the outcome, and ends when the queue is empty.
+claims the next pending row (or up to 50 titles bound for one wiki's API), checks it, stores
+the outcome, and ends when the queue is empty.
 So the pool never holds more than WIKICHECK_MAX_WORKERS futures, rows of every batch share the
 workers (the lowest submission position goes first, so a small batch is not stuck behind a big
 one), cancelling a batch only has to take its rows out of the queue, and any process can finish
@@ -18,8 +19,10 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from checks.api import TITLES_PER_REQUEST, titles_check
 from checks.checker import WikiSession, page_check, user_agent
-from checks.models import Result, result_claim_next, result_record, results_recover_stale
+from checks.models import Result
+from checks.queue import results_claim, results_record, results_recover_stale
 
 logger = logging.getLogger(__name__)
 
@@ -155,15 +158,28 @@ def _worker_loop() -> None:
 
 
 def _check_next() -> bool:
-    """Claim, check and store one row; False when there was nothing to claim."""
-    result = result_claim_next()
-    if result is None:
+    """Claim, check and store one row (or one API request's worth); False when idle."""
+    rows = results_claim(limit=TITLES_PER_REQUEST)
+    if not rows:
         return False
+    batch = rows[0].batch
     timeout = settings.WIKICHECK_TIMEOUT
-    if result.batch.timeout:
-        timeout = (result.batch.timeout, result.batch.timeout)
-    outcome = page_check(result.url, session=_session(), timeout=timeout)
-    result_record(result=result, outcome=outcome)
+    if batch.timeout:
+        timeout = (batch.timeout, batch.timeout)
+    if rows[0].api_url:
+        outcomes = titles_check(
+            api_url=rows[0].api_url,
+            titles=[row.title for row in rows],
+            session=_session(),
+            timeout=timeout,
+            maxlag=settings.WIKICHECK_MAXLAG,
+            maxlag_wait_max=settings.WIKICHECK_RETRY_AFTER_MAX,
+        )
+        results_record(outcomes=[(row, outcomes[row.title]) for row in rows])
+    else:
+        (row,) = rows
+        outcome = page_check(row.url, session=_session(), timeout=timeout)
+        results_record(outcomes=[(row, outcome)])
     return True
 
 
@@ -174,6 +190,7 @@ def _session() -> requests.Session:
         "allowed_hosts": tuple(settings.WIKICHECK_ALLOWED_HOSTS),
         "retries": settings.WIKICHECK_RETRIES,
         "retry_after_max": settings.WIKICHECK_RETRY_AFTER_MAX,
+        "host_limits": tuple(settings.WIKICHECK_HOST_CONCURRENCY),
     }
     if getattr(_thread_state, "options", None) != options:
         _thread_state.session = WikiSession(**options)

@@ -26,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
             owner=request.user,
             entries=form.cleaned_data["entries"],
             wiki=form.cleaned_data["wiki"],
+            mode=form.cleaned_data["mode"],
             timeout=form.cleaned_data["timeout"],
             duplicates=form.cleaned_data["duplicates"],
         )

@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from checks import runner
 from checks.batches import batch_cancel, batch_create, batch_rerun, batch_retry
 from checks.checker import Outcome, Verdict
-from checks.models import Batch, Result, result_claim_next, result_record
+from checks.models import Batch, Result
 from checks.parsing import Entry
+from checks.queue import results_claim, results_record
 
 WIKI = "https://en.wikipedia.org/wiki/"
 
@@ -27,16 +28,25 @@ def entries(*titles: str) -> list[Entry]:
     return [Entry(url=WIKI + title.replace(" ", "_"), title=title) for title in titles]
 
 
+def claim_one() -> Result | None:
+    rows = results_claim(limit=1)
+    return rows[0] if rows else None
+
+
 def record(verdict: Verdict, http_status: int | None = None) -> None:
-    result_record(
-        result=result_claim_next(),
-        outcome=Outcome(
-            verdict=verdict,
-            http_status=http_status,
-            error="ReadTimeout: no answer within 1 s" if verdict == Verdict.ERROR else "",
-            elapsed_ms=5,
-            checked_at=datetime.now(UTC),
-        ),
+    results_record(
+        outcomes=[
+            (
+                claim_one(),
+                Outcome(
+                    verdict=verdict,
+                    http_status=http_status,
+                    error="ReadTimeout: no answer within 1 s" if verdict == Verdict.ERROR else "",
+                    elapsed_ms=5,
+                    checked_at=datetime.now(UTC),
+                ),
+            )
+        ]
     )
 
 
@@ -64,18 +74,22 @@ def test_a_batch_needs_at_least_one_page(owner):
 def test_cancel_keeps_finished_results_and_takes_the_rest_out_of_the_queue(owner):
     batch = batch_create(owner=owner, entries=entries("A", "B", "C", "D"), wiki=WIKI)
     record(Verdict.EXISTS, 200)
-    in_flight = result_claim_next()
+    in_flight = claim_one()
 
     cancelled = batch_cancel(batch=batch)
-    result_record(
-        result=in_flight,
-        outcome=Outcome(
-            verdict=Verdict.MISSING,
-            http_status=404,
-            error="",
-            elapsed_ms=5,
-            checked_at=datetime.now(UTC),
-        ),
+    results_record(
+        outcomes=[
+            (
+                in_flight,
+                Outcome(
+                    verdict=Verdict.MISSING,
+                    http_status=404,
+                    error="",
+                    elapsed_ms=5,
+                    checked_at=datetime.now(UTC),
+                ),
+            )
+        ]
     )
 
     batch.refresh_from_db()
@@ -89,7 +103,7 @@ def test_cancel_keeps_finished_results_and_takes_the_rest_out_of_the_queue(owner
     }
     assert (batch.done, batch.cancelled_count, batch.pending_count) == (2, 2, 0)
     assert batch.is_settled
-    assert result_claim_next() is None
+    assert claim_one() is None
 
 
 @pytest.mark.django_db

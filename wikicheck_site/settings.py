@@ -26,6 +26,17 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_pairs(name: str, default: str) -> list[tuple[str, str]]:
+    """`pattern=value,pattern=value` as (pattern, value) pairs, first match wins."""
+    pairs = []
+    for item in env_list(name, default):
+        pattern, separator, value = item.partition("=")
+        if not separator or not pattern.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: '{item}' is not pattern=value")
+        pairs.append((pattern.strip(), value.strip()))
+    return pairs
+
+
 def env_timeout(name: str, default: str) -> tuple[float, float]:
     """`3.05,10` is (connect, read) seconds; a single number is used for both."""
     parts = [float(part) for part in os.environ.get(name, default).split(",")]
@@ -208,6 +219,16 @@ WIKICHECK_RETRIES = int(os.environ.get("WIKICHECK_RETRIES", "2"))
 WIKICHECK_RETRY_AFTER_MAX = int(os.environ.get("WIKICHECK_RETRY_AFTER_MAX", "30"))
 # A row claimed longer ago than this belongs to a worker that died; it is checked again.
 WIKICHECK_LEASE_SECONDS = int(os.environ.get("WIKICHECK_LEASE_SECONDS", "300"))
+# Hosts whose pages are looked up through the MediaWiki Action API, 50 titles a request, and
+# where their api.php lives; pages on other hosts get one HEAD request each.
+WIKICHECK_API_PATHS = env_pairs("WIKICHECK_API_PATHS", "*.wikipedia.org=/w/api.php")
+# Most requests in flight at once per host, shared by all workers of a process (0: no cap).
+WIKICHECK_HOST_CONCURRENCY = [
+    (pattern, int(limit))
+    for pattern, limit in env_pairs("WIKICHECK_HOST_CONCURRENCY", "*.wikipedia.org=3")
+]
+# Asks Wikimedia's API to refuse work while its databases lag more than this (seconds).
+WIKICHECK_MAXLAG = int(os.environ.get("WIKICHECK_MAXLAG", "5"))
 # How often each server process looks for pending work it was not told about (another
 # process's batch, rows requeued after a crash).
 WIKICHECK_SWEEP_SECONDS = float(os.environ.get("WIKICHECK_SWEEP_SECONDS", "5"))

@@ -7,14 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from checks.checker import Outcome, Verdict
-from checks.models import (
-    Batch,
-    Result,
-    batch_cancel_rows,
-    result_claim_next,
-    result_record,
-    results_recover_stale,
-)
+from checks.models import Batch, Result
+from checks.queue import batch_cancel_rows, results_claim, results_record, results_recover_stale
 
 
 def outcome(verdict: Verdict = Verdict.EXISTS, http_status: int | None = 200) -> Outcome:
@@ -27,23 +21,40 @@ def outcome(verdict: Verdict = Verdict.EXISTS, http_status: int | None = 200) ->
     )
 
 
-def make_batch(size: int, *, username: str = "models-owner") -> Batch:
+def make_batch(size: int, *, username: str = "queue-owner", api_urls=("",)) -> Batch:
+    """A batch of `size` pending rows, bound in turn for each of `api_urls` ("" = page mode)."""
     owner, _ = get_user_model().objects.get_or_create(username=username)
     batch = Batch.objects.create(owner=owner, wiki="https://en.wikipedia.org/wiki/", total=size)
     Result.objects.bulk_create(
-        Result(batch=batch, position=n, url=f"https://en.wikipedia.org/wiki/P{n}", title=f"P{n}")
+        Result(
+            batch=batch,
+            position=n,
+            url=f"https://en.wikipedia.org/wiki/P{n}",
+            title=f"P{n}",
+            api_url=api_urls[n % len(api_urls)],
+        )
         for n in range(size)
     )
     return batch
+
+
+def claim_one() -> Result | None:
+    rows = results_claim(limit=50)
+    assert len(rows) <= 1
+    return rows[0] if rows else None
+
+
+def record_one(result: Result, outcome: Outcome) -> int:
+    return results_record(outcomes=[(result, outcome)])
 
 
 @pytest.mark.django_db
 def test_claim_takes_pending_rows_in_submission_order_and_marks_them_running():
     batch = make_batch(2)
 
-    first = result_claim_next()
-    second = result_claim_next()
-    third = result_claim_next()
+    first = claim_one()
+    second = claim_one()
+    third = claim_one()
 
     assert [first.position, second.position] == [0, 1]
     assert third is None
@@ -55,10 +66,10 @@ def test_claim_takes_pending_rows_in_submission_order_and_marks_them_running():
 def test_batch_stays_running_until_its_last_result_is_stored():
     batch = make_batch(2)
 
-    result_record(result=result_claim_next(), outcome=outcome())
+    record_one(claim_one(), outcome())
     batch.refresh_from_db()
     status_after_one = batch.status
-    result_record(result=result_claim_next(), outcome=outcome(Verdict.MISSING, http_status=404))
+    record_one(claim_one(), outcome(Verdict.MISSING, http_status=404))
     batch.refresh_from_db()
 
     assert status_after_one == Batch.Status.RUNNING
@@ -70,13 +81,13 @@ def test_batch_stays_running_until_its_last_result_is_stored():
 @pytest.mark.django_db
 def test_recording_a_row_that_is_no_longer_running_stores_nothing():
     batch = make_batch(1)
-    result = result_claim_next()
+    result = claim_one()
     Result.objects.filter(pk=result.pk).update(status=Result.Status.PENDING)
 
-    stored = result_record(result=result, outcome=outcome())
+    stored = record_one(result, outcome())
 
     batch.refresh_from_db()
-    assert stored is False
+    assert stored == 0
     assert batch.done == 0
     assert batch.results.get().status == Result.Status.PENDING
 
@@ -89,10 +100,10 @@ def test_concurrent_claims_and_records_finish_the_batch_exactly_once():
 
     def work():
         try:
-            while (result := result_claim_next()) is not None:
+            while (result := claim_one()) is not None:
                 with claimed_lock:
                     claimed.append(result.pk)
-                result_record(result=result, outcome=outcome())
+                record_one(result, outcome())
         finally:
             connection.close()
 
@@ -111,7 +122,7 @@ def test_concurrent_claims_and_records_finish_the_batch_exactly_once():
 @pytest.mark.django_db
 def test_rows_claimed_longer_than_the_lease_go_back_to_the_queue():
     batch = make_batch(3)
-    stale, fresh = result_claim_next(), result_claim_next()
+    stale, fresh = claim_one(), claim_one()
     Result.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
 
     requeued = results_recover_stale(lease_seconds=60)
@@ -127,7 +138,7 @@ def test_rows_claimed_longer_than_the_lease_go_back_to_the_queue():
 @pytest.mark.django_db
 def test_stale_rows_of_a_cancelled_batch_are_counted_as_not_checked():
     batch = make_batch(2)
-    stale = result_claim_next()
+    stale = claim_one()
     Result.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
     batch_cancel_rows(batch_id=batch.pk)
 
@@ -137,3 +148,52 @@ def test_stale_rows_of_a_cancelled_batch_are_counted_as_not_checked():
     assert requeued == 0
     assert set(batch.results.values_list("status", flat=True)) == {"cancelled"}
     assert (batch.cancelled_count, batch.pending_count, batch.is_settled) == (2, 0, True)
+
+
+@pytest.mark.django_db
+def test_api_rows_are_claimed_together_per_batch_and_api():
+    en, de = "https://en.wikipedia.org/w/api.php", "https://de.wikipedia.org/w/api.php"
+    batch = make_batch(7, api_urls=(en, de))
+
+    first = results_claim(limit=3)
+    second = results_claim(limit=3)
+    third = results_claim(limit=3)
+
+    assert [(r.position, r.api_url) for r in first] == [(0, en), (2, en), (4, en)]
+    assert [(r.position, r.api_url) for r in second] == [(1, de), (3, de), (5, de)]
+    assert [(r.position, r.api_url) for r in third] == [(6, en)]
+    assert not batch.results.filter(status="pending").exists()
+
+
+@pytest.mark.django_db
+def test_a_chunk_is_stored_in_claim_order_with_counters_and_redirects():
+    api = "https://en.wikipedia.org/w/api.php"
+    batch = make_batch(3, api_urls=(api,))
+    rows = results_claim(limit=50)
+    found = Outcome(
+        verdict=Verdict.EXISTS,
+        http_status=200,
+        error="",
+        elapsed_ms=4,
+        checked_at=datetime.now(UTC),
+        redirect_target="Seawater",
+        normalized_title="Sea water",
+    )
+
+    stored = results_record(
+        outcomes=[(rows[0], found), (rows[1], outcome(Verdict.MISSING)), (rows[2], found)]
+    )
+
+    batch.refresh_from_db()
+    assert stored == 3
+    assert (batch.status, batch.exists_count, batch.missing_count, batch.redirect_count) == (
+        "finished",
+        2,
+        1,
+        2,
+    )
+    assert list(batch.results.values_list("completion_order", "redirect_target")) == [
+        (1, "Seawater"),
+        (2, ""),
+        (3, "Seawater"),
+    ]
