@@ -2,19 +2,31 @@
 
 Pages live at `/wiki/<title>` and `/w/index.php?title=<title>`. Titles are percent-decoded as
 UTF-8 and underscores become spaces, as MediaWiki does. A title answers 404 when it starts with
-"Missing" or contains "does not exist" (both case-insensitive); every other title answers 200
-with a small HTML page. Any other path answers 404 with a short text body. Titles of the form
-`Fault:<mode>` misbehave instead, as checks/fakewiki_faults.py lists (errors, redirects, stalls,
-resets, malformed answers), so one batch can mix healthy pages and faults.
+"Missing" or contains "does not exist" (both case-insensitive); a title "Redirect to <target>"
+answers 301 to /wiki/<target>; every other title answers 200 with a small HTML page. Any other
+path answers 404 with a short text body. Titles of the form `Fault:<mode>` misbehave instead, as
+checks/fakewiki_faults.py lists (errors, redirects, stalls, resets, malformed answers), so one
+batch can mix healthy pages and faults.
+
+`/w/api.php` is a MediaWiki Action API that checks up to 50 titles per request
+(`action=query&titles=A|B|C&redirects=1`, by GET or form POST): checks/fakewiki_api.py states
+its rules, which agree with the pages' (missing titles, redirects).
 
 Knobs, plain attributes that may be changed while the server runs:
 - `latency_ms`: how long to wait before answering each request, to mimic a distant wiki.
 - `head_status`: when set (e.g. 405), HEAD requests answer that status with no body, as some
   servers do, so clients must fall back to GET.
 - `retry_after_seconds`, `flaky_failures`, `slow_seconds`: tune the fault modes.
+- `maxlag_failures` (default 0): of the api.php requests since the last reset(), the first
+  `maxlag_failures` answer a `maxlag` error if they carry `maxlag`, as a lagging wiki does, with
+  "Retry-After: <maxlag_retry_after>" (default 1).
 
 Counters (`requests_total`, `requests_by_title`, `requests_by_method`, `connections_total`,
-`peak_concurrency`) and `last_user_agent` let tests see what clients really did.
+`peak_concurrency`, and for api.php `api_requests`, `api_titles_total` and `api_titles_by_title`),
+`last_user_agent` and `last_accept_encoding` let tests see what clients really did. Requests to
+api.php count in `requests_total`, `requests_by_method` and `peak_concurrency`, but the titles
+they ask about count only in `api_titles_by_title` (titles as sent): `requests_by_title` stays
+the count of page requests per title.
 
 Two stand-ins for unreachable servers complete the set: `BlackHole`, a port where connecting
 hangs until the client's connect timeout, and `free_port()`, a port that refuses connections.
@@ -31,8 +43,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
+from checks import fakewiki_api
 from checks.fakewiki_faults import answer_fault
 
 
@@ -40,6 +53,10 @@ from checks.fakewiki_faults import answer_fault
 class Request:
     method: str
     title: str | None  # None when the path names no page
+    path: str = ""
+    query: str = ""
+    form: str = ""  # the body of a form POST
+    accept_encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,7 @@ class Reply:
     status: int
     body: bytes = b""
     content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def page_title(target: str) -> str | None:
@@ -77,6 +95,41 @@ def rejected_head(wiki: "FakeWiki", request: Request) -> Reply | None:
     return None
 
 
+def api_query(wiki: "FakeWiki", request: Request) -> Reply | None:
+    """Answer /w/api.php as checks.fakewiki_api says, with this wiki's counters and knobs."""
+    # The responder lives here so that fakewiki_api needs nothing from this module (which
+    # imports it): either module may then be imported first.
+    if request.path != fakewiki_api.API_PATH:
+        return None
+    params = fakewiki_api.params_parse(request.query, request.form)
+    number = wiki._api_request_counted(fakewiki_api.titles_sent(params))
+    answer = fakewiki_api.api_answer(
+        params,
+        lagged=number <= wiki.maxlag_failures,
+        retry_after=wiki.maxlag_retry_after,
+        is_missing=is_missing,
+    )
+    body, headers = fakewiki_api.answer_encode(answer, accept_encoding=request.accept_encoding)
+    return Reply(200, body, fakewiki_api.CONTENT_TYPE, headers)
+
+
+def redirect_page(wiki: "FakeWiki", request: Request) -> Reply | None:
+    """A "Redirect to <target>" page leads where api.php says it does."""
+    if request.title is None:
+        return None
+    try:
+        redirect = fakewiki_api.redirect_target(fakewiki_api.title_parse(request.title))
+    except fakewiki_api.InvalidTitle:
+        return None
+    if redirect is None:
+        return None
+    target, fragment = redirect
+    location = "/wiki/" + quote(target.text.replace(" ", "_"), safe="/:(),")
+    if fragment:
+        location += "#" + quote(fragment.replace(" ", "_"), safe="/:(),")
+    return Reply(301, headers=(("Location", location),))
+
+
 def wiki_page(wiki: "FakeWiki", request: Request) -> Reply | None:
     if request.title is None:
         return None
@@ -90,7 +143,12 @@ def wiki_page(wiki: "FakeWiki", request: Request) -> Reply | None:
     return Reply(status, body.encode(), "text/html; charset=utf-8")
 
 
-RESPONDERS: tuple[Callable[["FakeWiki", Request], Reply | None], ...] = (rejected_head, wiki_page)
+RESPONDERS: tuple[Callable[["FakeWiki", Request], Reply | None], ...] = (
+    rejected_head,
+    api_query,
+    redirect_page,
+    wiki_page,
+)
 
 
 def respond(wiki: "FakeWiki", request: Request) -> Reply:
@@ -130,20 +188,40 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         wiki = self.server.wiki
-        request = Request(self.command, page_title(self.path))
+        path, _, query = self.path.partition("?")
+        request = Request(
+            self.command,
+            page_title(self.path),
+            path=path,
+            query=query,
+            form=self._form(),
+            accept_encoding=self.headers.get("Accept-Encoding"),
+        )
         with wiki._tracking(request, user_agent=self.headers.get("User-Agent")) as attempt:
             time.sleep(wiki.latency_ms / 1000)
             if answer_fault(self, wiki, request.title, attempt=attempt):
                 return
             reply = respond(wiki, request)
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            if request.method != "HEAD":
-                self.wfile.write(reply.body)
+        # Sent after the request stops counting as in progress: a client may send its next
+        # request the moment it has these bytes, and must not be seen overlapping this one.
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if request.method != "HEAD":
+            self.wfile.write(reply.body)
 
-    do_HEAD = do_GET
+    do_HEAD = do_POST = do_GET
+
+    def _form(self) -> str:
+        """The body if it is a form, else ""; any body is read, so the next request can be."""
+        length = self.headers.get("Content-Length", "0")
+        body = self.rfile.read(int(length)) if length.isdigit() else b""
+        if self.headers.get_content_type() != "application/x-www-form-urlencoded":
+            return ""
+        return body.decode("utf-8", errors="replace")
 
 
 class _Server(ThreadingHTTPServer):
@@ -169,9 +247,12 @@ class FakeWiki:
         self.retry_after_seconds = 1
         self.flaky_failures = 1
         self.slow_seconds = 5.0
+        self.maxlag_failures = 0
+        self.maxlag_retry_after = 1
         # Set once the server begins to stop, so that fault modes that wait stop waiting.
         self.stopping = threading.Event()
         self.last_user_agent: str | None = None
+        self.last_accept_encoding: str | None = None
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
@@ -228,6 +309,9 @@ class FakeWiki:
             self.requests_by_method: Counter[str] = Counter()
             self.connections_total = 0
             self.peak_concurrency = 0
+            self.api_requests = 0
+            self.api_titles_total = 0
+            self.api_titles_by_title: Counter[str] = Counter()
 
     def snapshot(self) -> dict[str, object]:
         with self._lock:
@@ -238,6 +322,9 @@ class FakeWiki:
                 "connections_total": self.connections_total,
                 "connections_open": len(self._connections),
                 "peak_concurrency": self.peak_concurrency,
+                "api_requests": self.api_requests,
+                "api_titles_total": self.api_titles_total,
+                "api_titles_by_title": dict(self.api_titles_by_title),
             }
 
     @contextlib.contextmanager
@@ -250,6 +337,7 @@ class FakeWiki:
                 self.requests_by_title[request.title] += 1
             attempt = self.requests_by_title[request.title] if request.title is not None else 0
             self.last_user_agent = user_agent
+            self.last_accept_encoding = request.accept_encoding
             self._in_progress += 1
             self.peak_concurrency = max(self.peak_concurrency, self._in_progress)
         try:
@@ -257,6 +345,14 @@ class FakeWiki:
         finally:
             with self._lock:
                 self._in_progress -= 1
+
+    def _api_request_counted(self, titles: list[str]) -> int:
+        """Count an api.php request and the titles it asks about; returns its number."""
+        with self._lock:
+            self.api_requests += 1
+            self.api_titles_total += len(titles)
+            self.api_titles_by_title.update(titles)
+            return self.api_requests
 
     def _connection_opened(self, connection: socket.socket) -> None:
         with self._lock:

@@ -211,6 +211,9 @@ def test_reset_zeroes_the_counters_but_keeps_the_knobs(
         "connections_total": 0,
         "connections_open": 1,
         "peak_concurrency": 0,
+        "api_requests": 0,
+        "api_titles_total": 0,
+        "api_titles_by_title": {},
     }
     assert (wiki.latency_ms, wiki.head_status) == (1, 405)
 
@@ -229,6 +232,9 @@ def test_snapshot_reports_the_counters_as_plain_values(
         "connections_total": 1,
         "connections_open": 1,
         "peak_concurrency": 1,
+        "api_requests": 0,
+        "api_titles_total": 0,
+        "api_titles_by_title": {},
     }
     assert type(snapshot["requests_by_title"]) is dict
 

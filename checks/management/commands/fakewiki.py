@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser, DjangoHelpFo
 
 from checks import fakewiki_faults
 from checks.fakewiki import FakeWiki
+from checks.fakewiki_api import API_PATH
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -18,7 +19,11 @@ class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
 
 
 class Command(BaseCommand):
-    help = "Run the fake wiki (checks.fakewiki) in the foreground until Ctrl-C or SIGTERM."
+    help = (
+        "Run the fake wiki (checks.fakewiki) in the foreground until Ctrl-C or SIGTERM: pages at "
+        "/wiki/<title>, and a MediaWiki Action API at /w/api.php that checks up to 50 titles per "
+        "request (action=query&titles=A|B|C&redirects=1; rules in checks/fakewiki_api.py)."
+    )
 
     # The fake wiki needs neither models nor URLs, so it must run even while the project's
     # configuration is half-built or failing its checks.
@@ -46,7 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Fake wiki on {wiki.wiki_url} (latency {latency_ms} ms); titles starting with "
             '"Missing" or containing "does not exist" answer 404; "Fault:<mode>" titles '
-            "misbehave (see --help)"
+            f"misbehave (see --help); API at {wiki.url}{API_PATH}"
         )
         # Whoever started us may be waiting for this line on a pipe.
         self.stdout.flush()
