@@ -10,10 +10,7 @@ from checks import runner
 from checks.api import api_endpoint
 from checks.models import Batch, Result
 from checks.parsing import Entry
-from checks.queue import batch_cancel_rows
-
-# Rows per INSERT: large batches go in a few statements without hitting SQLite's variable limit.
-INSERT_CHUNK = 2000
+from checks.queue import batch_cancel_rows, results_insert
 
 
 def batch_create(
@@ -42,22 +39,25 @@ def batch_create(
             total=len(entries),
             duplicates=duplicates,
         )
-        Result.objects.bulk_create(
-            (
-                Result(
-                    batch=batch,
-                    position=position,
-                    url=entry.url,
-                    title=entry.title,
-                    api_url=api_endpoint(url=entry.url, api_paths=api_paths),
-                )
-                for position, entry in enumerate(entries)
+        endpoints: dict[str, str] = {}
+        results_insert(
+            batch_id=batch.pk,
+            rows=(
+                (entry.url, entry.title, _endpoint(entry.url, api_paths, cache=endpoints))
+                for entry in entries
             ),
-            batch_size=INSERT_CHUNK,
         )
         # Workers in this or another thread must only look once the rows are committed.
         transaction.on_commit(lambda: runner.workers_wake(pending=len(entries)))
     return batch
+
+
+def _endpoint(url: str, api_paths, *, cache: dict[str, str]) -> str:
+    """api_endpoint(), worked out once per scheme and host of a batch."""
+    origin = url.split("/", 3)[2]
+    if origin not in cache:
+        cache[origin] = api_endpoint(url=url, api_paths=api_paths)
+    return cache[origin]
 
 
 def batch_cancel(*, batch: Batch) -> bool:
