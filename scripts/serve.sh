@@ -14,6 +14,8 @@ if [ "${1:-}" = "--demo" ]; then
   trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
   export WIKICHECK_DEFAULT_WIKI="http://127.0.0.1:$fake_port/wiki/"
   export WIKICHECK_ALLOWED_HOSTS="${WIKICHECK_ALLOWED_HOSTS:-*.wikipedia.org},127.0.0.1:$fake_port"
+  export WIKICHECK_API_PATHS="*.wikipedia.org=/w/api.php,127.0.0.1:$fake_port=/w/api.php"
+  export WIKICHECK_HOST_CONCURRENCY="*.wikipedia.org=3,127.0.0.1:$fake_port=3"
 fi
 
 .venv/bin/python manage.py migrate --noinput
