@@ -120,9 +120,10 @@ def _outcomes(
     pages = {page["title"]: page for page in query.get("pages", [])}
 
     def outcome(verdict: Verdict, **fields) -> Outcome:
+        # No HTTP status of the page's own: the API's 200 says nothing about it.
         return Outcome(
             verdict=verdict,
-            http_status=200,
+            http_status=None,
             elapsed_ms=elapsed_ms,
             checked_at=checked_at,
             **{"error": "", **fields},

@@ -93,6 +93,7 @@ def test_every_api_outcome_lands_on_its_own_row(owner, api_wiki, settings):
         "Ωmega": ("exists", "", "", "", ""),
     }
     assert api_wiki.api_requests == 1
+    assert set(batch.results.values_list("http_status", flat=True)) == {None}
     assert (batch.exists_count, batch.missing_count, batch.invalid_count) == (7, 2, 1)
     assert batch.redirect_count == 2
 
