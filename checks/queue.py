@@ -4,8 +4,10 @@ Every transition is a conditional UPDATE inside a short transaction, so any numb
 and processes can share the queue: a row is checked by whoever claimed it, and only once.
 """
 
+import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import connection, models, transaction
@@ -14,6 +16,27 @@ from django.utils import timezone
 
 from checks.checker import Outcome
 from checks.models import COUNTER_FIELDS, Batch, Result
+
+# Most page checks one claim takes (they are checked one after another, then stored together).
+PAGE_CLAIM_MAX = 16
+
+_sqlite_writers = threading.Lock()
+
+
+@contextmanager
+def _write_transaction() -> Iterator[None]:
+    """transaction.atomic(), with this process's SQLite writers queued on a lock first.
+
+    SQLite admits one writer at a time, and one that finds the database busy sleeps in steps
+    of up to 100 ms before trying again; threads waiting on a lock are woken the moment it is
+    free instead. (Other processes still meet SQLite's busy timeout.)
+    """
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            yield
+        return
+    with _sqlite_writers, transaction.atomic():
+        yield
 
 
 def results_insert(*, batch_id, rows: Iterable[tuple[str, str, str]]) -> None:
@@ -41,23 +64,33 @@ def results_insert(*, batch_id, rows: Iterable[tuple[str, str, str]]) -> None:
         )
 
 
-def results_claim(*, limit: int) -> list[Result]:
-    """Take the next pending row for checking, with (for API look-ups) up to `limit - 1` more
-    pending rows of the same batch bound for the same API. Empty when the queue is empty.
+def results_claim(*, api_limit: int, workers: int) -> list[Result]:
+    """Take the next pending row for checking, with more pending rows of the same batch bound
+    for the same API (up to `api_limit` in all: one API request's worth) or, for page checks,
+    a share of the batch small enough that all `workers` get some. Empty when the queue is.
     """
     pending = Result.objects.filter(status=Result.Status.PENDING)
     if connection.features.has_select_for_update_skip_locked:
         # Rows another transaction is claiming are passed over instead of waited for.
         pending = pending.select_for_update(skip_locked=True)
-    with transaction.atomic():
-        first = pending.order_by("position", "id").values("pk", "batch_id", "api_url").first()
+    with _write_transaction():
+        first = (
+            pending.order_by("position", "id")
+            .values("pk", "batch_id", "api_url", "batch__total")
+            .first()
+        )
         if first is None:
             return []
         if first["api_url"]:
-            same_api = pending.filter(batch_id=first["batch_id"], api_url=first["api_url"])
-            pks = list(same_api.order_by("position", "id").values_list("pk", flat=True)[:limit])
+            limit = api_limit
         else:
-            pks = [first["pk"]]
+            # Several page checks per claim spare the database two transactions each; a
+            # quarter of a fair share keeps every worker busy until the batch's end.
+            limit = max(1, min(PAGE_CLAIM_MAX, first["batch__total"] // (workers * 4)))
+        pks = [first["pk"]]
+        if limit > 1:
+            same_kind = pending.filter(batch_id=first["batch_id"], api_url=first["api_url"])
+            pks = list(same_kind.order_by("position", "id").values_list("pk", flat=True)[:limit])
         # Within this transaction the selected rows are still pending (SQLite holds the write
         # lock from BEGIN IMMEDIATE, PostgreSQL the row locks), so all of them are ours.
         Result.objects.filter(pk__in=pks, status=Result.Status.PENDING).update(
@@ -75,7 +108,7 @@ def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
     if not outcomes:
         return 0
     batch_rows = Batch.objects.filter(pk=outcomes[0][0].batch_id)
-    with transaction.atomic():
+    with _write_transaction():
         running = set(
             Result.objects.filter(
                 pk__in=[result.pk for result, _ in outcomes], status=Result.Status.RUNNING
@@ -150,9 +183,17 @@ def _rows_write(values: list[tuple]) -> None:
         cursor.executemany(sql, adapted)
 
 
+def results_release(*, results: Sequence[Result]) -> None:
+    """Give claimed rows that were not checked back to the queue (the process is stopping)."""
+    with _write_transaction():
+        Result.objects.filter(
+            pk__in=[result.pk for result in results], status=Result.Status.RUNNING
+        ).update(status=Result.Status.PENDING, claimed_at=None)
+
+
 def batch_cancel_rows(*, batch_id) -> bool:
     """Stop a running batch: its pending rows leave the queue; rows in flight still get stored."""
-    with transaction.atomic():
+    with _write_transaction():
         stopped = Batch.objects.filter(pk=batch_id, status=Batch.Status.RUNNING).update(
             status=Batch.Status.CANCELLED, finished_at=timezone.now()
         )
@@ -172,7 +213,7 @@ def results_recover_stale(*, lease_seconds: float) -> int:
     """
     cutoff = timezone.now() - timedelta(seconds=lease_seconds)
     stale = Result.objects.filter(status=Result.Status.RUNNING, claimed_at__lt=cutoff)
-    with transaction.atomic():
+    with _write_transaction():
         requeued = stale.filter(batch__status=Batch.Status.RUNNING).update(
             status=Result.Status.PENDING, claimed_at=None
         )

@@ -22,7 +22,7 @@ from django.db import connection
 from checks.api import TITLES_PER_REQUEST, titles_check
 from checks.checker import WikiSession, page_check, user_agent
 from checks.models import Result
-from checks.queue import results_claim, results_record, results_recover_stale
+from checks.queue import results_claim, results_record, results_recover_stale, results_release
 
 logger = logging.getLogger(__name__)
 
@@ -158,8 +158,8 @@ def _worker_loop() -> None:
 
 
 def _check_next() -> bool:
-    """Claim, check and store one row (or one API request's worth); False when idle."""
-    rows = results_claim(limit=TITLES_PER_REQUEST)
+    """Claim, check and store a few rows (or one API request's worth); False when idle."""
+    rows = results_claim(api_limit=TITLES_PER_REQUEST, workers=_pool_size)
     if not rows:
         return False
     batch = rows[0].batch
@@ -177,9 +177,14 @@ def _check_next() -> bool:
         )
         results_record(outcomes=[(row, outcomes[row.title]) for row in rows])
     else:
-        (row,) = rows
-        outcome = page_check(row.url, session=_session(), timeout=timeout)
-        results_record(outcomes=[(row, outcome)])
+        checked = []
+        for row in rows:
+            if _stopping.is_set():
+                break
+            checked.append((row, page_check(row.url, session=_session(), timeout=timeout)))
+        results_record(outcomes=checked)
+        # Stopping: what was claimed but not checked goes back to the queue for the next start.
+        results_release(results=rows[len(checked) :])
     return True
 
 

@@ -29,7 +29,7 @@ def entries(*titles: str) -> list[Entry]:
 
 
 def claim_one() -> Result | None:
-    rows = results_claim(limit=1)
+    rows = results_claim(api_limit=1, workers=8)
     return rows[0] if rows else None
 
 

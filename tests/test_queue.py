@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from checks.checker import Outcome, Verdict
 from checks.models import Batch, Result
-from checks.queue import batch_cancel_rows, results_claim, results_record, results_recover_stale
+from checks.queue import (
+    batch_cancel_rows,
+    results_claim,
+    results_record,
+    results_recover_stale,
+    results_release,
+)
 
 
 def outcome(verdict: Verdict = Verdict.EXISTS, http_status: int | None = 200) -> Outcome:
@@ -39,7 +45,8 @@ def make_batch(size: int, *, username: str = "queue-owner", api_urls=("",)) -> B
 
 
 def claim_one() -> Result | None:
-    rows = results_claim(limit=50)
+    """One page row: with this many workers, a fair share of a small batch is one row."""
+    rows = results_claim(api_limit=50, workers=1000)
     assert len(rows) <= 1
     return rows[0] if rows else None
 
@@ -100,10 +107,10 @@ def test_concurrent_claims_and_records_finish_the_batch_exactly_once():
 
     def work():
         try:
-            while (result := claim_one()) is not None:
+            while rows := results_claim(api_limit=50, workers=12):
                 with claimed_lock:
-                    claimed.append(result.pk)
-                record_one(result, outcome())
+                    claimed.extend(row.pk for row in rows)
+                results_record(outcomes=[(row, outcome()) for row in rows])
         finally:
             connection.close()
 
@@ -155,9 +162,9 @@ def test_api_rows_are_claimed_together_per_batch_and_api():
     en, de = "https://en.wikipedia.org/w/api.php", "https://de.wikipedia.org/w/api.php"
     batch = make_batch(7, api_urls=(en, de))
 
-    first = results_claim(limit=3)
-    second = results_claim(limit=3)
-    third = results_claim(limit=3)
+    first = results_claim(api_limit=3, workers=8)
+    second = results_claim(api_limit=3, workers=8)
+    third = results_claim(api_limit=3, workers=8)
 
     assert [(r.position, r.api_url) for r in first] == [(0, en), (2, en), (4, en)]
     assert [(r.position, r.api_url) for r in second] == [(1, de), (3, de), (5, de)]
@@ -169,7 +176,7 @@ def test_api_rows_are_claimed_together_per_batch_and_api():
 def test_a_chunk_is_stored_in_claim_order_with_counters_and_redirects():
     api = "https://en.wikipedia.org/w/api.php"
     batch = make_batch(3, api_urls=(api,))
-    rows = results_claim(limit=50)
+    rows = results_claim(api_limit=50, workers=8)
     found = Outcome(
         verdict=Verdict.EXISTS,
         http_status=200,
@@ -197,3 +204,24 @@ def test_a_chunk_is_stored_in_claim_order_with_counters_and_redirects():
         (2, ""),
         (3, "Seawater"),
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("workers", "rows_per_claim"), [(2, 12), (4, 6), (50, 1), (1, 16)])
+def test_page_rows_are_claimed_a_quarter_fair_share_at_a_time(workers, rows_per_claim):
+    make_batch(100)
+
+    rows = results_claim(api_limit=50, workers=workers)
+
+    assert [row.position for row in rows] == list(range(rows_per_claim))
+
+
+@pytest.mark.django_db
+def test_released_rows_go_back_to_the_queue():
+    batch = make_batch(100)
+    rows = results_claim(api_limit=50, workers=2)
+
+    results_release(results=rows[3:])
+
+    assert batch.results.filter(status="running").count() == 3
+    assert batch.results.filter(status="pending").count() == 97
