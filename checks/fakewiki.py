@@ -28,12 +28,16 @@ api.php count in `requests_total`, `requests_by_method` and `peak_concurrency`, 
 they ask about count only in `api_titles_by_title` (titles as sent): `requests_by_title` stays
 the count of page requests per title.
 
+A client in another process reads the counters at `GET /__fakewiki/stats` and zeroes them with
+`POST /__fakewiki/reset` (JSON answers; these requests are not counted themselves).
+
 Two stand-ins for unreachable servers complete the set: `BlackHole`, a port where connecting
 hangs until the client's connect timeout, and `free_port()`, a port that refuses connections.
 """
 
 import contextlib
 import html
+import json
 import select
 import socket
 import socketserver
@@ -151,6 +155,11 @@ RESPONDERS: tuple[Callable[["FakeWiki", Request], Reply | None], ...] = (
 )
 
 
+# GET <prefix>stats answers snapshot() as JSON; POST <prefix>reset zeroes the counters first.
+# Neither is counted, so a benchmark can read the counters of a fake wiki in another process.
+CONTROL_PREFIX = "/__fakewiki/"
+
+
 def respond(wiki: "FakeWiki", request: Request) -> Reply:
     for responder in RESPONDERS:
         reply = responder(wiki, request)
@@ -189,6 +198,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         wiki = self.server.wiki
         path, _, query = self.path.partition("?")
+        if path.startswith(CONTROL_PREFIX):
+            self._control(wiki, path.removeprefix(CONTROL_PREFIX))
+            return
         request = Request(
             self.command,
             page_title(self.path),
@@ -214,6 +226,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
     do_HEAD = do_POST = do_GET
+
+    def _control(self, wiki: "FakeWiki", action: str) -> None:
+        """Counters for a client in another process (a benchmark), outside the counters."""
+        self._form()
+        if action == "reset" and self.command == "POST":
+            wiki.reset()
+        elif action != "stats":
+            self.send_error(404)
+            return
+        body = json.dumps(wiki.snapshot()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _form(self) -> str:
         """The body if it is a form, else ""; any body is read, so the next request can be."""

@@ -501,3 +501,16 @@ def test_command_help_lists_the_fault_modes() -> None:
 
     assert "Fault:slow-headers" in help_text
     assert "Fault:redirect-to-<Title>" in help_text
+
+
+def test_counters_can_be_read_and_reset_from_another_process(wiki):
+    control = requests.Session()
+    control.post(f"{wiki.url}/__fakewiki/reset", timeout=5)
+    for title in ("Ocean", "Island"):
+        requests.head(f"{wiki.wiki_url}{title}", timeout=5)
+
+    stats = control.get(f"{wiki.url}/__fakewiki/stats", timeout=5).json()
+
+    assert stats["requests_total"] == 2
+    assert stats["requests_by_title"] == {"Ocean": 1, "Island": 1}
+    assert stats["connections_total"] == 2
