@@ -11,12 +11,23 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import connection, models, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from checks.checker import Outcome
 from checks.models import COUNTER_FIELDS, Batch, Result
 
+# What a worker needs of a row it claims.
+CLAIM_FIELDS = (
+    "pk",
+    "batch_id",
+    "position",
+    "url",
+    "title",
+    "api_url",
+    "batch__total",
+    "batch__timeout",
+)
 # Most page checks one claim takes (they are checked one after another, then stored together).
 PAGE_CLAIM_MAX = 16
 
@@ -67,36 +78,57 @@ def results_insert(*, batch_id, rows: Iterable[tuple[str, str, str]]) -> None:
 def results_claim(*, api_limit: int, workers: int) -> list[Result]:
     """Take the next pending row for checking, with more pending rows of the same batch bound
     for the same API (up to `api_limit` in all: one API request's worth) or, for page checks,
-    a share of the batch small enough that all `workers` get some. Empty when the queue is.
+    a share of what remains small enough that all `workers` get some. Empty when the queue is.
     """
     pending = Result.objects.filter(status=Result.Status.PENDING)
     if connection.features.has_select_for_update_skip_locked:
-        # Rows another transaction is claiming are passed over instead of waited for.
-        pending = pending.select_for_update(skip_locked=True)
+        # Rows another transaction is claiming are passed over instead of waited for; only
+        # the result rows are locked, not their batch.
+        pending = pending.select_for_update(skip_locked=True, of=("self",))
+    window = max(api_limit, PAGE_CLAIM_MAX)
     with _write_transaction():
-        first = (
-            pending.order_by("position", "id")
-            .values("pk", "batch_id", "api_url", "batch__total")
-            .first()
-        )
-        if first is None:
+        # One query usually finds the whole claim: the next rows in queue order.
+        rows = list(pending.order_by("position", "id").values(*CLAIM_FIELDS)[:window])
+        if not rows:
             return []
+        first = rows[0]
         if first["api_url"]:
             limit = api_limit
         else:
-            # Several page checks per claim spare the database two transactions each; a
-            # quarter of a fair share keeps every worker busy until the batch's end.
-            limit = max(1, min(PAGE_CLAIM_MAX, first["batch__total"] // (workers * 4)))
-        pks = [first["pk"]]
-        if limit > 1:
-            same_kind = pending.filter(batch_id=first["batch_id"], api_url=first["api_url"])
-            pks = list(same_kind.order_by("position", "id").values_list("pk", flat=True)[:limit])
+            # Several page checks per claim spare the database two transactions each. Rows
+            # are taken in position order, so the position tells how many remain; a quarter of
+            # a fair share of those shrinks to one row near the end, keeping every worker busy.
+            remaining = first["batch__total"] - first["position"]
+            limit = max(1, min(PAGE_CLAIM_MAX, remaining // (workers * 4)))
+        kind = (first["batch_id"], first["api_url"])
+        claim = [row for row in rows if (row["batch_id"], row["api_url"]) == kind][:limit]
+        if len(claim) < limit and len(rows) == window:
+            # Other batches' rows filled the window; look at this batch's alone.
+            same_kind = pending.filter(batch_id=kind[0], api_url=kind[1])
+            claim = list(same_kind.order_by("position", "id").values(*CLAIM_FIELDS)[:limit])
         # Within this transaction the selected rows are still pending (SQLite holds the write
         # lock from BEGIN IMMEDIATE, PostgreSQL the row locks), so all of them are ours.
-        Result.objects.filter(pk__in=pks, status=Result.Status.PENDING).update(
-            status=Result.Status.RUNNING, claimed_at=timezone.now()
-        )
-    return list(Result.objects.filter(pk__in=pks).select_related("batch").order_by("position"))
+        Result.objects.filter(
+            pk__in=[row["pk"] for row in claim], status=Result.Status.PENDING
+        ).update(status=Result.Status.RUNNING, claimed_at=timezone.now())
+    batch = Batch(
+        pk=first["batch_id"], total=first["batch__total"], timeout=first["batch__timeout"]
+    )
+    return [_claimed(row, batch=batch) for row in claim]
+
+
+def _claimed(row: dict, *, batch: Batch) -> Result:
+    """A claimed row as a Result carrying what checking it needs (no further query)."""
+    result = Result(
+        pk=row["pk"],
+        position=row["position"],
+        url=row["url"],
+        title=row["title"],
+        api_url=row["api_url"],
+        status=Result.Status.RUNNING,
+    )
+    result.batch = batch
+    return result
 
 
 def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
@@ -119,10 +151,14 @@ def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
             return 0
         counts = Counter(COUNTER_FIELDS[Result.Status(o.verdict)] for _, o in stored)
         redirects = sum(1 for _, outcome in stored if outcome.redirect_target)
+        # The update that stores the last results finishes the batch (SET reads the old row).
+        finishing = Q(status=Batch.Status.RUNNING, done=F("total") - len(stored))
         # Updating the batch first takes its row lock, so completion orders follow commit order.
         batch_rows.update(
             done=F("done") + len(stored),
             redirect_count=F("redirect_count") + redirects,
+            status=Case(When(finishing, then=Value(Batch.Status.FINISHED)), default=F("status")),
+            finished_at=Case(When(finishing, then=Value(timezone.now())), default=F("finished_at")),
             **{field: F(field) + n for field, n in counts.items()},
         )
         done = batch_rows.values_list("done", flat=True).get()
@@ -143,10 +179,6 @@ def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
                 )
                 for order, (result, outcome) in enumerate(stored, start=first)
             ]
-        )
-        # Only the transaction that stores the last result matches done == total.
-        batch_rows.filter(status=Batch.Status.RUNNING, done=F("total")).update(
-            status=Batch.Status.FINISHED, finished_at=timezone.now()
         )
     return len(stored)
 
