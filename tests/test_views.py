@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from checks.models import Batch, Result
@@ -301,3 +304,63 @@ def test_a_poll_after_the_session_ended_sends_the_whole_page_to_login(client, us
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"{reverse('login')}?next={page}"
     assert response.content == b""
+
+
+# --- Pages of results ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def finished_batch(user):
+    from checks.queue import results_insert
+
+    batch = Batch.objects.create(
+        owner=user, wiki="https://en.wikipedia.org/wiki/", total=5000, done=5000
+    )
+    results_insert(
+        batch_id=batch.pk,
+        rows=((f"https://en.wikipedia.org/wiki/P_{n}", f"P {n}", "") for n in range(5000)),
+    )
+    # Completed in reverse submission order, so pages by completion differ from positions.
+    Result.objects.filter(batch=batch).update(
+        status="exists", completion_order=5000 - F("position")
+    )
+    Batch.objects.filter(pk=batch.pk).update(status="finished")
+    batch.refresh_from_db()
+    return batch
+
+
+def shown_orders(response) -> list[int]:
+    """The completion orders of the result rows in the page or fragment."""
+    return [int(order) for order in re.findall(r"<tr>\s*<td>(\d+)</td>", response.content.decode())]
+
+
+@pytest.mark.django_db
+def test_batch_page_shows_one_page_of_results(user_client, finished_batch):
+    first = user_client.get(finished_batch.get_absolute_url())
+    third = user_client.get(finished_batch.get_absolute_url() + "?page=3")
+
+    assert shown_orders(first) == list(range(1, 101))
+    assert shown_orders(third) == list(range(201, 301))
+    assert "Results page 3 of 50" in third.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_poll_sends_only_the_pages_rows_after_the_cursor(user_client, finished_batch):
+    url = reverse("batch_progress", args=[finished_batch.pk]) + "?page=2&after=150"
+
+    response = user_client.get(url, headers={"HX-Request": "true"})
+
+    assert shown_orders(response) == list(range(151, 201))
+    assert response.status_code == 286
+
+
+@pytest.mark.django_db
+def test_the_progress_fragment_of_a_large_batch_takes_four_queries(
+    user_client, finished_batch, django_assert_max_num_queries
+):
+    url = reverse("batch_progress", args=[finished_batch.pk]) + "?page=7&after=0"
+
+    with django_assert_max_num_queries(4):
+        response = user_client.get(url, headers={"HX-Request": "true"})
+
+    assert shown_orders(response) == list(range(601, 701))
