@@ -1,0 +1,228 @@
+"""Check a list of pages from a script: the web form's pipeline, with the results on stdout."""
+
+import os
+import sys
+from argparse import ArgumentTypeError
+from pathlib import Path
+from time import sleep
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.defaultfilters import pluralize
+from tqdm import tqdm
+
+from checks import exports
+from checks.batches import batch_cancel, batch_create
+from checks.forms import LINE_BREAK, BatchForm
+from checks.models import Batch, Result
+
+FAIL_ON_STATUSES = tuple(
+    status.value
+    for status in (
+        Result.Status.MISSING,
+        Result.Status.ERROR,
+        Result.Status.UNKNOWN,
+        Result.Status.INVALID,
+    )
+)
+# The database is polled for progress, quickly at first and then at most this often: the
+# command waits for the workers, it has nothing to hurry.
+POLL_FIRST_SECONDS = 0.05
+POLL_MAX_SECONDS = 1.0
+# Exit codes: 1 is left to --fail-on, so a script can tell "pages are missing" from a mistake.
+EXIT_FAILED_ON = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a writer killed by it
+# The command-line option each form field comes from, to name it in error messages.
+FORM_FIELD_OPTIONS = {"urls": "FILE", "wiki": "--wiki", "mode": "--mode", "timeout": "--timeout"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the pages listed in FILE (one URL or title per line, as in the web form; '-' "
+        "reads stdin) as a batch owned by --user, stored in its history, and write the results "
+        "as CSV or JSON. Exit codes: 0 done, 1 a status named by --fail-on occurred, 2 invalid "
+        "input or options (nothing stored), 130 interrupted (the batch is cancelled)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", metavar="FILE", help="the list of pages, or '-' for stdin")
+        parser.add_argument(
+            "--user",
+            help="the user owning the batch (default: the only superuser, if there is one)",
+        )
+        parser.add_argument("--wiki", help="article path for bare titles (default: the setting)")
+        parser.add_argument(
+            "--mode",
+            choices=Batch.Mode.values,
+            default=Batch.Mode.API,
+            help="api: up to 50 titles per request where the wiki has an API (default); "
+            "page: one request per page",
+        )
+        parser.add_argument("--timeout", type=float, help="per-request timeout in seconds")
+        parser.add_argument(
+            "--format", choices=("csv", "json"), default="csv", help="of the results (default: csv)"
+        )
+        parser.add_argument("--output", default="-", help="file to write (default: stdout)")
+        parser.add_argument(
+            "--fail-on",
+            type=_statuses,
+            default=(),
+            metavar="STATUSES",
+            help="exit with 1 if any result has one of these comma-separated statuses: "
+            + ",".join(FAIL_ON_STATUSES),
+        )
+        parser.add_argument(
+            "--quiet", action="store_true", help="no progress bar and no summary on stderr"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        owner = _owner(options["user"])
+        form = BatchForm(
+            data={
+                "urls": _read(options["file"]),
+                "wiki": options["wiki"] or settings.WIKICHECK_DEFAULT_WIKI,
+                "mode": options["mode"],
+                "timeout": "" if options["timeout"] is None else options["timeout"],
+            }
+        )
+        if not form.is_valid():
+            raise CommandError(_form_errors(form), returncode=EXIT_USAGE)
+        batch = batch_create(
+            owner=owner,
+            entries=form.cleaned_data["entries"],
+            wiki=form.cleaned_data["wiki"],
+            mode=form.cleaned_data["mode"],
+            timeout=form.cleaned_data["timeout"],
+            duplicates=form.cleaned_data["duplicates"],
+        )
+        try:
+            self._wait(batch, progress=not options["quiet"] and self.stderr.isatty())
+        except KeyboardInterrupt:
+            # Checks in flight are still stored: the pool's exit hook lets them finish.
+            batch_cancel(batch=batch)
+            raise CommandError(
+                f"Interrupted: batch {batch.pk} cancelled; the checks already made are stored.",
+                returncode=EXIT_INTERRUPTED,
+            ) from None
+        self._write(batch, export_format=options["format"], output=options["output"])
+        if not options["quiet"]:
+            # Plain text: it is news, not an error, though stderr's default style is red.
+            self.stderr.write(_summary(batch), style_func=lambda text: text)
+        failed = {status: _count(batch, status) for status in options["fail_on"]}
+        if any(failed.values()):
+            found = ", ".join(f"{count} {status}" for status, count in failed.items() if count)
+            raise CommandError(f"Failing as --fail-on asks: {found}.", returncode=EXIT_FAILED_ON)
+
+    def _wait(self, batch: Batch, *, progress: bool) -> None:
+        """Poll the batch until it is settled, drawing a progress bar if asked to."""
+        interval = POLL_FIRST_SECONDS
+        # tqdm draws with carriage returns; the command's stderr wrapper would add line endings.
+        bar = tqdm(total=batch.total, unit="page", file=self.stderr._out, disable=not progress)
+        with bar:
+            while True:
+                batch.refresh_from_db()
+                bar.update(batch.total - batch.pending_count - bar.n)
+                if batch.is_settled:
+                    return
+                sleep(interval)
+                interval = min(interval * 2, POLL_MAX_SECONDS)
+
+    def _write(self, batch: Batch, *, export_format: str, output: str) -> None:
+        chunks = exports.csv_chunks(batch) if export_format == "csv" else exports.json_chunks(batch)
+        if output != "-":
+            with Path(output).open("wb") as file:
+                file.writelines(chunks)
+            return
+        stream = self.stdout._out
+        binary = getattr(stream, "buffer", None)
+        if binary is None:
+            # A text stream without bytes underneath (call_command(stdout=StringIO())).
+            stream.writelines(chunk.decode() for chunk in chunks)
+            return
+        stream.flush()
+        try:
+            binary.writelines(chunks)
+            binary.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`| head`); the batch is stored. End quietly, as a
+            # writer to a closed pipe does, with nothing left for Python to flush at exit.
+            chunks.close()
+            os.dup2(os.open(os.devnull, os.O_WRONLY), binary.fileno())
+            raise SystemExit(EXIT_BROKEN_PIPE) from None
+
+
+def _statuses(value: str) -> tuple[str, ...]:
+    statuses = tuple(status.strip() for status in value.split(",") if status.strip())
+    unknown = [status for status in statuses if status not in FAIL_ON_STATUSES]
+    if unknown or not statuses:
+        raise ArgumentTypeError(f"expected some of {','.join(FAIL_ON_STATUSES)}, got '{value}'")
+    return statuses
+
+
+def _owner(username: str | None) -> AbstractBaseUser:
+    users = get_user_model()
+    if username is None:
+        superusers = list(users.objects.filter(is_superuser=True, is_active=True)[:2])
+        if len(superusers) != 1:
+            raise CommandError(
+                "Name the batch's owner with --user NAME (it is optional only while exactly "
+                "one superuser exists).",
+                returncode=EXIT_USAGE,
+            )
+        return superusers[0]
+    try:
+        user = users.objects.get_by_natural_key(username)
+    except users.DoesNotExist:
+        raise CommandError(f"No user named '{username}'.", returncode=EXIT_USAGE) from None
+    if not user.is_active:
+        raise CommandError(f"The user '{username}' is inactive.", returncode=EXIT_USAGE)
+    return user
+
+
+def _read(path: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc.strerror}.", returncode=EXIT_USAGE) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        number = len(LINE_BREAK.split(data[: exc.start].decode("utf-8-sig")))
+        raise CommandError(
+            f"Line {number}: not UTF-8 text (a binary file, or another encoding). "
+            "Save the file as UTF-8.",
+            returncode=EXIT_USAGE,
+        ) from None
+
+
+def _form_errors(form: BatchForm) -> str:
+    """The form's messages, one a line, as the web page shows them; nothing was stored."""
+    lines = ["Nothing was stored; the input has errors:"]
+    for field, messages in form.errors.items():
+        option = FORM_FIELD_OPTIONS.get(field)
+        lines += [f"{option}: {message}" if option else message for message in messages]
+    return "\n".join(lines)
+
+
+def _count(batch: Batch, status: str) -> int:
+    return getattr(batch, f"{status}_count")
+
+
+def _summary(batch: Batch) -> str:
+    counts = [
+        f"{_count(batch, status)} {status}"
+        for status in (Result.Status.EXISTS.value, *FAIL_ON_STATUSES)
+        if _count(batch, status)
+    ]
+    if batch.cancelled_count:
+        counts.append(f"{batch.cancelled_count} not checked")
+    pages = f"{batch.total} page{pluralize(batch.total)}"
+    return (
+        f"Batch {batch.pk} {batch.get_status_display().lower()}: {pages} in "
+        f"{batch.elapsed_seconds:.1f} s ({', '.join(counts)}); {batch.get_absolute_url()}"
+    )

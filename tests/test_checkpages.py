@@ -1,0 +1,329 @@
+"""`manage.py checkpages`: the web form's pipeline from a script, in process and as a real CLI."""
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from checks.management.commands import checkpages
+from checks.models import Batch, Result
+from tests.support import ROOT, wait_until
+
+SEED_PAGES = "Ocean\nIsland\nthis_page_does_not_exist\nShark\n"
+SEED_OUTCOMES = [
+    ("Ocean", "exists"),
+    ("Island", "exists"),
+    ("this page does not exist", "missing"),
+    ("Shark", "exists"),
+]
+
+
+class TerminalStream(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def pages(tmp_path):
+    path = tmp_path / "pages.txt"
+    path.write_text(SEED_PAGES)
+    return path
+
+
+def checkpages_run(*args: str, stderr: io.StringIO | None = None) -> tuple[str, str]:
+    """Run the command in this process; its stdout and stderr."""
+    stdout, stderr = io.StringIO(), stderr or io.StringIO()
+    call_command("checkpages", *args, stdout=stdout, stderr=stderr)
+    return stdout.getvalue(), stderr.getvalue()
+
+
+def csv_outcomes(text: str) -> list[tuple[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    return [(row["title"], row["status"]) for row in rows]
+
+
+# --- Checking ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_pages_are_written_to_stdout_as_csv(fake_wiki, user, pages):
+    stdout, _ = checkpages_run(str(pages), "--user", "alice")
+
+    assert stdout.startswith("\ufeffposition,url,title,status,")
+    assert csv_outcomes(stdout) == SEED_OUTCOMES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_batch_is_stored_in_the_users_history(fake_wiki, user, pages):
+    checkpages_run(str(pages), "--user", "alice", "--mode", "page", "--timeout", "5")
+
+    batch = Batch.objects.get()
+    assert (batch.owner, batch.status, batch.mode, batch.timeout) == (user, "finished", "page", 5)
+    assert (batch.exists_count, batch.missing_count) == (3, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_json_is_written_to_the_output_file(fake_wiki, user, pages, tmp_path):
+    output = tmp_path / "results.json"
+
+    stdout, _ = checkpages_run(
+        str(pages), "--user", "alice", "--format", "json", "--output", str(output)
+    )
+
+    document = json.loads(output.read_bytes())
+    assert stdout == ""
+    assert document["batch"]["counts"]["missing"] == 1
+    assert [(row["title"], row["status"]) for row in document["results"]] == SEED_OUTCOMES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fail_on_missing_exits_with_1_after_writing_the_results(fake_wiki, user, pages):
+    stdout = io.StringIO()
+
+    with pytest.raises(CommandError) as failure:
+        call_command(
+            "checkpages", str(pages), "--user", "alice", "--fail-on", "missing,error", stdout=stdout
+        )
+
+    assert failure.value.returncode == 1
+    assert "1 missing" in str(failure.value)
+    assert csv_outcomes(stdout.getvalue()) == SEED_OUTCOMES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fail_on_statuses_that_did_not_occur_succeeds(fake_wiki, user, pages):
+    stdout, _ = checkpages_run(str(pages), "--user", "alice", "--fail-on", "error,unknown")
+
+    assert len(csv_outcomes(stdout)) == 4
+
+
+@pytest.mark.django_db
+def test_fail_on_refuses_an_unknown_status(user, pages):
+    with pytest.raises(CommandError, match="--fail-on"):
+        checkpages_run(str(pages), "--user", "alice", "--fail-on", "exists")
+
+
+# --- Refusals ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_bad_line_exits_with_2_naming_the_line_and_stores_nothing(fake_wiki, user, tmp_path):
+    path = tmp_path / "pages.txt"
+    path.write_text("Ocean\nhttps://evil.example/wiki/X\n")
+
+    with pytest.raises(CommandError) as failure:
+        checkpages_run(str(path), "--user", "alice")
+
+    assert failure.value.returncode == 2
+    assert "\nLine 2: " in str(failure.value)
+    assert (Batch.objects.count(), Result.objects.count()) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_a_bad_option_is_named_in_the_error(fake_wiki, user, pages):
+    with pytest.raises(CommandError) as failure:
+        checkpages_run(str(pages), "--user", "alice", "--wiki", "https://evil.example/wiki/")
+
+    assert failure.value.returncode == 2
+    assert "\n--wiki: " in str(failure.value)
+    assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_utf8_names_the_line(fake_wiki, user, tmp_path):
+    path = tmp_path / "pages.txt"
+    path.write_bytes(b"Ocean\nCaf\xe9\n")
+
+    with pytest.raises(CommandError, match="Line 2: not UTF-8") as failure:
+        checkpages_run(str(path), "--user", "alice")
+
+    assert failure.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_an_unknown_user_is_a_clear_error(fake_wiki, pages):
+    with pytest.raises(CommandError, match="No user named 'nobody'") as failure:
+        checkpages_run(str(pages), "--user", "nobody")
+
+    assert failure.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_the_user_is_required_without_exactly_one_superuser(fake_wiki, user, pages):
+    with pytest.raises(CommandError, match="--user NAME"):
+        checkpages_run(str(pages))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_only_superuser_owns_the_batch_by_default(fake_wiki, pages, django_user_model):
+    admin = django_user_model.objects.create_superuser(username="root", password="x-pass-123")
+
+    checkpages_run(str(pages))
+
+    assert Batch.objects.get().owner == admin
+
+
+# --- Waiting -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stderr_has_only_a_summary_when_it_is_not_a_terminal(fake_wiki, user, pages):
+    _, stderr = checkpages_run(str(pages), "--user", "alice")
+
+    batch = Batch.objects.get()
+    assert stderr == (
+        f"Batch {batch.pk} finished: 4 pages in {batch.elapsed_seconds:.1f} s "
+        f"(3 exists, 1 missing); /batches/{batch.pk}/\n"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_progress_bar_is_drawn_on_a_terminal(fake_wiki, user, pages):
+    _, stderr = checkpages_run(str(pages), "--user", "alice", stderr=TerminalStream())
+
+    assert "4/4" in stderr
+    assert "\r" in stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quiet_writes_nothing_to_stderr_even_on_a_terminal(fake_wiki, user, pages):
+    _, stderr = checkpages_run(str(pages), "--user", "alice", "--quiet", stderr=TerminalStream())
+
+    assert stderr == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_cancels_the_batch_and_exits_with_130(fake_wiki, user, tmp_path, monkeypatch):
+    fake_wiki.latency_ms = 300
+    path = tmp_path / "pages.txt"
+    path.write_text("\n".join(f"Slow {n}" for n in range(40)))
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpages, "sleep", interrupt)
+
+    with pytest.raises(CommandError) as failure:
+        checkpages_run(str(path), "--user", "alice")
+
+    batch = Batch.objects.get()
+    assert failure.value.returncode == 130
+    assert batch.status == Batch.Status.CANCELLED
+    # Checks that were under way are still stored; wait for them before the test ends.
+    wait_until(lambda: Batch.objects.get().is_settled)
+
+
+# --- As a real command line ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(tmp_path, fake_wiki):
+    """The environment of a real `manage.py checkpages`, on a migrated throwaway database."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "WIKICHECK_ALLOWED_HOSTS": f"127.0.0.1:{fake_wiki.port}",
+        "WIKICHECK_DEFAULT_WIKI": fake_wiki.wiki_url,
+        "DJANGO_SUPERUSER_USERNAME": "scripter",
+        "DJANGO_SUPERUSER_PASSWORD": "scripter-pass-123",
+    }
+    for command in (["migrate", "--noinput"], ["ensure_superuser"]):
+        manage(*command, env=env).check_returncode()
+    return env
+
+
+def manage(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def stored_batches(env: dict[str, str]) -> list[tuple[str, str]]:
+    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+        return db.execute("select status, owner_id from checks_batch").fetchall()
+
+
+def test_the_cli_checks_pages_piped_through_stdin(cli_env):
+    done = manage("checkpages", "-", "--user", "scripter", env=cli_env, stdin=SEED_PAGES)
+
+    assert done.returncode == 0, done.stderr
+    assert csv_outcomes(done.stdout) == SEED_OUTCOMES
+    assert done.stderr.count("\n") == 1
+    assert "\r" not in done.stderr
+    assert done.stderr.startswith("Batch ")
+    assert [status for status, _ in stored_batches(cli_env)] == ["finished"]
+
+
+def test_the_cli_exits_with_2_on_a_bad_line_and_stores_nothing(cli_env):
+    done = manage(
+        "checkpages", "-", "--user", "scripter", env=cli_env, stdin="Ocean\nfile:///etc/passwd\n"
+    )
+
+    assert done.returncode == 2
+    assert "\nLine 2: " in done.stderr
+    assert done.stdout == ""
+    assert stored_batches(cli_env) == []
+
+
+def test_the_cli_cancels_the_batch_on_ctrl_c(cli_env, fake_wiki, tmp_path):
+    fake_wiki.latency_ms = 500
+    path = tmp_path / "pages.txt"
+    path.write_text("\n".join(f"Slow {n}" for n in range(20)))
+    with path.open() as stdin:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "checkpages", "-", "--user", "scripter"],
+            cwd=ROOT,
+            env={**cli_env, "WIKICHECK_MAX_WORKERS": "2"},
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    wait_until(lambda: fake_wiki.requests_total > 0)
+
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 130, stderr
+    assert "Interrupted: batch" in stderr
+    assert stdout == ""
+    assert [status for status, _ in stored_batches(cli_env)] == ["cancelled"]
+
+
+def test_the_cli_ends_quietly_when_its_reader_stops_early(cli_env, tmp_path):
+    path = tmp_path / "pages.txt"
+    # Three chunks of output: whatever the first write does, a later one finds the pipe closed.
+    path.write_text("\n".join(f"Page {n}" for n in range(1100)))
+    with path.open() as stdin:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "checkpages", "-", "--user", "scripter"],
+            cwd=ROOT,
+            env=cli_env,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    process.stdout.read(10)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=60)
+
+    assert process.returncode == 141
+    assert "Traceback" not in stderr
+    assert "Exception ignored" not in stderr
+    assert [status for status, _ in stored_batches(cli_env)] == ["finished"]

@@ -1,0 +1,271 @@
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+
+from checks.exports import csv_cell
+from checks.models import Batch, Result
+
+WIKI = "https://en.wikipedia.org/wiki/"
+CHECKED_AT = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
+HEADER = [
+    "position",
+    "url",
+    "title",
+    "status",
+    "http_status",
+    "error",
+    "redirect_target",
+    "normalized_title",
+    "note",
+    "elapsed_ms",
+    "checked_at",
+    "completion_order",
+]
+
+
+def make_batch(owner, *titles: str) -> Batch:
+    """A finished batch whose pages all exist, stored directly: no worker, no network."""
+    batch = Batch.objects.create(
+        owner=owner,
+        wiki=WIKI,
+        total=len(titles),
+        done=len(titles),
+        exists_count=len(titles),
+        status=Batch.Status.FINISHED,
+        finished_at=CHECKED_AT,
+    )
+    Result.objects.bulk_create(
+        Result(
+            batch=batch,
+            position=position,
+            url=WIKI + title.replace(" ", "_"),
+            title=title,
+            status=Result.Status.EXISTS,
+            http_status=200,
+            elapsed_ms=12,
+            checked_at=CHECKED_AT,
+            completion_order=len(titles) - position,
+        )
+        for position, title in enumerate(titles)
+    )
+    return batch
+
+
+def download(client, name: str, batch: Batch):
+    response = client.get(reverse(name, args=[batch.pk]))
+    assert response.status_code == 200
+    return response, b"".join(response.streaming_content)
+
+
+def csv_rows(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_csv_has_the_columns_in_order_and_rows_in_submission_order(user_client, user):
+    batch = make_batch(user, "Ocean", "Island")
+    Result.objects.filter(batch=batch, position=1).update(
+        status=Result.Status.MISSING,
+        http_status=404,
+        redirect_target="Isle",
+        normalized_title="Island",
+        note="a note",
+        error="",
+    )
+
+    _, body = download(user_client, "batch_export_csv", batch)
+
+    assert csv_rows(body) == [
+        HEADER,
+        [
+            "0",
+            WIKI + "Ocean",
+            "Ocean",
+            "exists",
+            "200",
+            "",
+            "",
+            "",
+            "",
+            "12",
+            "2025-03-04T05:06:07.890Z",
+            "2",
+        ],
+        [
+            "1",
+            WIKI + "Island",
+            "Island",
+            "missing",
+            "404",
+            "",
+            "Isle",
+            "Island",
+            "a note",
+            "12",
+            "2025-03-04T05:06:07.890Z",
+            "1",
+        ],
+    ]
+
+
+@pytest.mark.django_db
+def test_csv_starts_with_a_byte_order_mark(user_client, user):
+    batch = make_batch(user, "Ocean")
+
+    _, body = download(user_client, "batch_export_csv", batch)
+
+    assert body.startswith(b"\xef\xbb\xbfposition,url,title,")
+
+
+@pytest.mark.django_db
+def test_csv_is_an_attachment_named_after_the_batch(user_client, user):
+    batch = make_batch(user, "Ocean")
+    stamp = batch.created_at.astimezone(UTC).strftime("%Y%m%d-%H%M")
+
+    response, _ = download(user_client, "batch_export_csv", batch)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="wikicheck-{str(batch.pk)[:8]}-{stamp}.csv"'
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_neutralises_cells_that_would_start_a_formula(user_client, user, start):
+    batch = make_batch(user, "Ocean")
+    Result.objects.filter(batch=batch).update(title=f"{start}HYPERLINK(1)", note=f"{start}1")
+
+    _, body = download(user_client, "batch_export_csv", batch)
+
+    row = dict(zip(HEADER, csv_rows(body)[1], strict=True))
+    assert row["title"] == f"'{start}HYPERLINK(1)"
+    assert row["note"] == f"'{start}1"
+
+
+def test_csv_cell_leaves_numbers_and_ordinary_text_alone():
+    assert [csv_cell(value) for value in (200, None, "Ocean", "a=b", "'quoted")] == [
+        200,
+        None,
+        "Ocean",
+        "a=b",
+        "'quoted",
+    ]
+
+
+@pytest.mark.django_db
+def test_csv_keeps_unicode_titles(user_client, user):
+    titles = ["Café", "東京", "Ελλάδα", "🌊 Ocean"]
+    batch = make_batch(user, *titles)
+
+    _, body = download(user_client, "batch_export_csv", batch)
+
+    assert [row[2] for row in csv_rows(body)[1:]] == titles
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_json_is_one_valid_document_with_the_batch_and_its_results(user_client, user):
+    batch = make_batch(user, "Ocean", "東京", '"Quoted" \\ title')
+
+    response, body = download(user_client, "batch_export_json", batch)
+
+    document = json.loads(body)
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"].endswith('.json"')
+    assert document["batch"]["id"] == str(batch.pk)
+    assert document["batch"]["status"] == "finished"
+    assert document["batch"]["finished_at"] == "2025-03-04T05:06:07.890Z"
+    assert document["batch"]["counts"]["exists"] == 3
+    assert [list(row) for row in document["results"]] == [HEADER] * 3
+    assert [row["title"] for row in document["results"]] == ["Ocean", "東京", '"Quoted" \\ title']
+    assert document["results"][0]["checked_at"] == "2025-03-04T05:06:07.890Z"
+    assert document["results"][0]["http_status"] == 200
+
+
+@pytest.mark.django_db
+def test_json_of_a_batch_without_results_is_valid(user_client, user):
+    batch = Batch.objects.create(owner=user, wiki=WIKI, total=0)
+
+    _, body = download(user_client, "batch_export_json", batch)
+
+    assert json.loads(body)["results"] == []
+
+
+@pytest.mark.django_db
+def test_json_keeps_formula_characters_as_they_are(user_client, user):
+    batch = make_batch(user, "=1+1")
+
+    _, body = download(user_client, "batch_export_json", batch)
+
+    assert json.loads(body)["results"][0]["title"] == "=1+1"
+
+
+# --- Access and streaming ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_export_csv", "batch_export_json"])
+def test_another_users_export_is_not_found(user_client, other_user, name):
+    batch = make_batch(other_user, "Ocean")
+
+    response = user_client.get(reverse(name, args=[batch.pk]))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_export_csv", "batch_export_json"])
+def test_export_redirects_anonymous_users_to_login(client, user, name):
+    batch = make_batch(user, "Ocean")
+
+    response = client.get(reverse(name, args=[batch.pk]))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_export_csv", "batch_export_json"])
+def test_export_is_streamed(user_client, user, name):
+    batch = make_batch(user, *(f"Page {n}" for n in range(1200)))
+
+    response = user_client.get(reverse(name, args=[batch.pk]))
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert len(list(response.streaming_content)) > 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_export_csv", "batch_export_json"])
+def test_a_large_export_takes_a_bounded_number_of_queries(
+    user_client, user, name, django_assert_max_num_queries
+):
+    batch = make_batch(user, *(f"Page {n}" for n in range(20_000)))
+
+    with django_assert_max_num_queries(5):
+        response = user_client.get(reverse(name, args=[batch.pk]))
+        body = b"".join(response.streaming_content)
+
+    rows = json.loads(body)["results"] if name.endswith("json") else csv_rows(body)[1:]
+    assert len(rows) == 20_000
+
+
+@pytest.mark.django_db
+def test_batch_page_links_to_both_downloads(user_client, user):
+    batch = make_batch(user, "Ocean")
+
+    page = user_client.get(batch.get_absolute_url()).content.decode()
+
+    assert f'href="{reverse("batch_export_csv", args=[batch.pk])}" download' in page
+    assert f'href="{reverse("batch_export_json", args=[batch.pk])}" download' in page
