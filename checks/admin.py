@@ -1,10 +1,11 @@
-"""Staff administration: batches with their counters, results read-only and never inline."""
+"""Staff administration: batches with their counters, results read-only and never inline, and
+the API tokens of users."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from checks.models import Batch, Result
+from checks.models import ApiToken, Batch, Result
 
 
 @admin.register(Batch)
@@ -71,3 +72,33 @@ class ResultAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "created_at", "last_used_at"]
+    list_filter = ["created_at", "last_used_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username"]
+    raw_id_fields = ["user"]
+    # The key's hash is not a field of the form: staff never see or set it.
+    fields = ["user", "name", "created_at", "last_used_at"]
+    readonly_fields = ["created_at", "last_used_at"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        # A token's key stands for its user; it cannot be handed to someone else.
+        return [*self.readonly_fields, "user"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj: ApiToken, form, change: bool) -> None:
+        key = None if change else obj.key_generate()
+        super().save_model(request, obj, form, change)
+        if key:
+            messages.warning(
+                request,
+                format_html(
+                    "The key of “{}” is <code>{}</code>. Copy it now: it is not stored, and "
+                    "will not be shown again.",
+                    obj.name,
+                    key,
+                ),
+            )

@@ -4,6 +4,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django import forms
@@ -21,6 +22,20 @@ CSV_HEADERS = frozenset({"url", "urls", "title", "titles", "page", "pages"})
 # Only these end a line, as in an editor: str.splitlines() would also split at form feeds,
 # U+0085 or U+2028, shifting every later line number and hiding those characters from the parser.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# How a line of each field is named in messages.
+LINE_LABELS = {"urls": "Line", "file": "File line"}
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A line the parser refused: the field it came from, its number from 1, and why."""
+
+    field: str
+    number: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{LINE_LABELS[self.field]} {self.number}: {self.message}"
 
 
 class LinesField(forms.CharField):
@@ -80,6 +95,8 @@ class BatchForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Every refused line, also when only the first MAX_ERRORS_SHOWN are spelled out.
+        self.line_errors: list[LineError] = []
         self.fields["wiki"].initial = settings.WIKICHECK_DEFAULT_WIKI
         self.fields["file"].widget.attrs["accept"] = ",".join(UPLOAD_SUFFIXES)
 
@@ -122,33 +139,34 @@ class BatchForm(forms.Form):
         if self.errors:
             return cleaned
         numbered = [
-            *(("Line", number, line) for number, line in _numbered(cleaned.get("urls", ""))),
-            *(("File line", number, line) for number, line in _numbered(cleaned.get("file"))),
+            *(("urls", number, line) for number, line in _numbered(cleaned.get("urls", ""))),
+            *(("file", number, line) for number, line in _numbered(cleaned.get("file"))),
         ]
         if not numbered:
             raise forms.ValidationError("Enter at least one page URL or title, or upload a file.")
         limit = settings.WIKICHECK_MAX_BATCH
         if len(numbered) > limit:
-            label, number, _ = numbered[limit]
+            field, number, _ = numbered[limit]
             raise forms.ValidationError(
                 f"{len(numbered):,} entries; a batch holds at most {limit:,}. "
-                f"{label} {number} is the first over the limit: split it into several batches."
+                f"{LINE_LABELS[field]} {number} is the first over the limit: "
+                "split it into several batches."
             )
         entries: dict[str, Entry] = {}
-        errors: list[str] = []
-        for label, number, line in numbered:
+        for field, number, line in numbered:
             try:
                 entry = entry_parse(
                     line, wiki=cleaned["wiki"], allowed_hosts=settings.WIKICHECK_ALLOWED_HOSTS
                 )
             except ValueError as exc:
-                errors.append(f"{label} {number}: {exc}")
+                self.line_errors.append(LineError(field, number, str(exc)))
                 continue
             entries.setdefault(entry.url, entry)
-        if errors:
-            shown = errors[:MAX_ERRORS_SHOWN]
-            if len(errors) > MAX_ERRORS_SHOWN:
-                shown.append(f"…and {len(errors) - MAX_ERRORS_SHOWN} more lines with errors.")
+        if self.line_errors:
+            shown = [str(error) for error in self.line_errors[:MAX_ERRORS_SHOWN]]
+            hidden = len(self.line_errors) - MAX_ERRORS_SHOWN
+            if hidden > 0:
+                shown.append(f"…and {hidden} more lines with errors.")
             raise forms.ValidationError(shown)
         cleaned["entries"] = list(entries.values())
         cleaned["duplicates"] = len(numbered) - len(entries)

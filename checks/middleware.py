@@ -10,6 +10,7 @@ from django.shortcuts import render, resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
 from checks import runner
+from checks.api_http import error_response
 
 # Room for the form's other fields and the multipart boundaries around an upload
 # (settings.DATA_UPLOAD_MAX_MEMORY_SIZE allows the same).
@@ -28,6 +29,8 @@ def submission_size_limit_middleware(
                 f"The submission is larger than {settings.WIKICHECK_MAX_UPLOAD_BYTES:,} bytes, "
                 "so it was not read. Split it into smaller batches."
             )
+            if request.path_info.startswith("/api/"):
+                return error_response(413, {"message": message})
             return render(
                 request, "checks/request_too_large.html", {"request_error": message}, status=413
             )
