@@ -140,7 +140,7 @@ class Result(models.Model):
     objects = ResultQuerySet.as_manager()
 
     class Meta:
-        ordering = ["batch", "position"]
+        ordering = ["batch_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["batch", "position"], name="result_unique_position"),
         ]
