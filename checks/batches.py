@@ -62,7 +62,10 @@ def _endpoint(url: str, api_paths, *, cache: dict[str, str]) -> str:
 
 def batch_cancel(*, batch: Batch) -> bool:
     """Cancel a running batch; False when it had already ended."""
-    return batch_cancel_rows(batch_id=batch.pk)
+    cancelled = batch_cancel_rows(batch_id=batch.pk)
+    if cancelled:
+        runner.batch_cancelled(batch.pk)
+    return cancelled
 
 
 def batch_rerun(*, batch: Batch, owner: AbstractBaseUser) -> Batch:

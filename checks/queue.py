@@ -28,9 +28,6 @@ CLAIM_FIELDS = (
     "batch__total",
     "batch__timeout",
 )
-# Most page checks one claim takes (they are checked one after another, then stored together).
-PAGE_CLAIM_MAX = 16
-
 _sqlite_writers = threading.Lock()
 
 
@@ -75,50 +72,64 @@ def results_insert(*, batch_id, rows: Iterable[tuple[str, str, str]]) -> None:
         )
 
 
-def results_claim(*, api_limit: int, workers: int) -> list[Result]:
-    """Take the next pending row for checking, with more pending rows of the same batch bound
-    for the same API (up to `api_limit` in all: one API request's worth) or, for page checks,
-    a share of what remains small enough that all `workers` get some. Empty when the queue is.
+def results_claim(*, units: int, api_limit: int) -> list[list[Result]]:
+    """Take up to `units` units of work from the queue, in queue order (lowest position first,
+    across batches), in one transaction: a unit is one page to request, or up to `api_limit`
+    pending titles of one batch bound for the same API. Empty when the queue is.
     """
     pending = Result.objects.filter(status=Result.Status.PENDING)
     if connection.features.has_select_for_update_skip_locked:
         # Rows another transaction is claiming are passed over instead of waited for; only
         # the result rows are locked, not their batch.
         pending = pending.select_for_update(skip_locked=True, of=("self",))
-    window = max(api_limit, PAGE_CLAIM_MAX)
+    claimed: list[list[dict]] = []
     with _write_transaction():
-        # One query usually finds the whole claim: the next rows in queue order.
-        rows = list(pending.order_by("position", "id").values(*CLAIM_FIELDS)[:window])
-        if not rows:
-            return []
-        first = rows[0]
-        if first["api_url"]:
-            limit = api_limit
-        else:
-            # Several page checks per claim spare the database two transactions each. Rows
-            # are taken in position order, so the position tells how many remain; a quarter of
-            # a fair share of those shrinks to one row near the end, keeping every worker busy.
-            remaining = first["batch__total"] - first["position"]
-            limit = max(1, min(PAGE_CLAIM_MAX, remaining // (workers * 4)))
-        kind = (first["batch_id"], first["api_url"])
-        claim = [row for row in rows if (row["batch_id"], row["api_url"]) == kind][:limit]
-        if len(claim) < limit and len(rows) == window:
-            # Other batches' rows filled the window; look at this batch's alone.
-            same_kind = pending.filter(batch_id=kind[0], api_url=kind[1])
-            claim = list(same_kind.order_by("position", "id").values(*CLAIM_FIELDS)[:limit])
-        # Within this transaction the selected rows are still pending (SQLite holds the write
-        # lock from BEGIN IMMEDIATE, PostgreSQL the row locks), so all of them are ours.
-        Result.objects.filter(
-            pk__in=[row["pk"] for row in claim], status=Result.Status.PENDING
-        ).update(status=Result.Status.RUNNING, claimed_at=timezone.now())
-    batch = Batch(
-        pk=first["batch_id"], total=first["batch__total"], timeout=first["batch__timeout"]
-    )
-    return [_claimed(row, batch=batch) for row in claim]
+        while len(claimed) < units:
+            window = max(api_limit, units - len(claimed))
+            rows = list(pending.order_by("position", "id").values(*CLAIM_FIELDS)[:window])
+            if not rows:
+                break
+            taken = _units_from(rows, pending=pending, api_limit=api_limit)
+            taken = taken[: units - len(claimed)]
+            claimed += taken
+            # Within this transaction the selected rows are still pending (SQLite holds the
+            # write lock from BEGIN IMMEDIATE, PostgreSQL the row locks), so all are ours; marked
+            # running, the next look at the queue passes them over.
+            Result.objects.filter(
+                pk__in=[row["pk"] for unit in taken for row in unit],
+                status=Result.Status.PENDING,
+            ).update(status=Result.Status.RUNNING, claimed_at=timezone.now())
+    batches: dict = {}
+    return [[_claimed(row, batches=batches) for row in unit] for unit in claimed]
 
 
-def _claimed(row: dict, *, batch: Batch) -> Result:
+def _units_from(rows: list[dict], *, pending, api_limit: int) -> list[list[dict]]:
+    """Units from the head of the queue: every page row up to the first API row, or, when the
+    queue starts with an API row, that row's batch's titles for the same API."""
+    first = rows[0]
+    if not first["api_url"]:
+        pages = []
+        for row in rows:
+            if row["api_url"]:
+                break
+            pages.append([row])
+        return pages
+    kind = (first["batch_id"], first["api_url"])
+    titles = [row for row in rows if (row["batch_id"], row["api_url"]) == kind][:api_limit]
+    if len(titles) < api_limit and len(rows) == api_limit:
+        # Other rows filled the window; look at this batch's titles for this API alone.
+        same_kind = pending.filter(batch_id=kind[0], api_url=kind[1])
+        titles = list(same_kind.order_by("position", "id").values(*CLAIM_FIELDS)[:api_limit])
+    return [titles]
+
+
+def _claimed(row: dict, *, batches: dict) -> Result:
     """A claimed row as a Result carrying what checking it needs (no further query)."""
+    batch = batches.get(row["batch_id"])
+    if batch is None:
+        batch = batches[row["batch_id"]] = Batch(
+            pk=row["batch_id"], total=row["batch__total"], timeout=row["batch__timeout"]
+        )
     result = Result(
         pk=row["pk"],
         position=row["position"],
@@ -132,39 +143,27 @@ def _claimed(row: dict, *, batch: Batch) -> Result:
 
 
 def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
-    """Store the outcomes of claimed rows of one batch, and bump its counters, in one transaction.
+    """Store the outcomes of claimed rows, and bump their batches' counters, in one transaction.
 
     Rows that are no longer being checked (recovered or cancelled meanwhile) are skipped.
     Returns how many were stored.
     """
     if not outcomes:
         return 0
-    batch_rows = Batch.objects.filter(pk=outcomes[0][0].batch_id)
     with _write_transaction():
         running = set(
             Result.objects.filter(
                 pk__in=[result.pk for result, _ in outcomes], status=Result.Status.RUNNING
             ).values_list("pk", flat=True)
         )
-        stored = [(result, outcome) for result, outcome in outcomes if result.pk in running]
-        if not stored:
-            return 0
-        counts = Counter(COUNTER_FIELDS[Result.Status(o.verdict)] for _, o in stored)
-        redirects = sum(1 for _, outcome in stored if outcome.redirect_target)
-        # The update that stores the last results finishes the batch (SET reads the old row).
-        finishing = Q(status=Batch.Status.RUNNING, done=F("total") - len(stored))
-        # Updating the batch first takes its row lock, so completion orders follow commit order.
-        batch_rows.update(
-            done=F("done") + len(stored),
-            redirect_count=F("redirect_count") + redirects,
-            status=Case(When(finishing, then=Value(Batch.Status.FINISHED)), default=F("status")),
-            finished_at=Case(When(finishing, then=Value(timezone.now())), default=F("finished_at")),
-            **{field: F(field) + n for field, n in counts.items()},
-        )
-        done = batch_rows.values_list("done", flat=True).get()
-        first = done - len(stored) + 1
-        _rows_write(
-            [
+        by_batch: dict = {}
+        for result, outcome in outcomes:
+            if result.pk in running:
+                by_batch.setdefault(result.batch_id, []).append((result, outcome))
+        values = []
+        for batch_id, stored in by_batch.items():
+            first = _batch_count(batch_id=batch_id, outcomes=[o for _, o in stored])
+            values += [
                 (
                     Result.Status(outcome.verdict).value,
                     outcome.http_status,
@@ -179,8 +178,27 @@ def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
                 )
                 for order, (result, outcome) in enumerate(stored, start=first)
             ]
-        )
-    return len(stored)
+        if values:
+            _rows_write(values)
+    return len(values)
+
+
+def _batch_count(*, batch_id, outcomes: Sequence[Outcome]) -> int:
+    """Add outcomes to a batch's counters; returns the completion order of the first of them."""
+    batch_rows = Batch.objects.filter(pk=batch_id)
+    counts = Counter(COUNTER_FIELDS[Result.Status(outcome.verdict)] for outcome in outcomes)
+    redirects = sum(1 for outcome in outcomes if outcome.redirect_target)
+    # The update that stores the last results finishes the batch (SET reads the old row).
+    finishing = Q(status=Batch.Status.RUNNING, done=F("total") - len(outcomes))
+    # Updating the batch first takes its row lock, so completion orders follow commit order.
+    batch_rows.update(
+        done=F("done") + len(outcomes),
+        redirect_count=F("redirect_count") + redirects,
+        status=Case(When(finishing, then=Value(Batch.Status.FINISHED)), default=F("status")),
+        finished_at=Case(When(finishing, then=Value(timezone.now())), default=F("finished_at")),
+        **{field: F(field) + n for field, n in counts.items()},
+    )
+    return batch_rows.values_list("done", flat=True).get() - len(outcomes) + 1
 
 
 # What storing an outcome writes on its row, in the order _rows_write() takes the values.
@@ -223,6 +241,23 @@ def results_release(*, results: Sequence[Result]) -> None:
         ).update(status=Result.Status.PENDING, claimed_at=None)
 
 
+def results_drop(*, results: Sequence[Result]) -> None:
+    """Claimed rows of a batch cancelled before they were checked: counted as not checked."""
+    with _write_transaction():
+        _running_to_cancelled(
+            Result.objects.filter(
+                pk__in=[result.pk for result in results], status=Result.Status.RUNNING
+            )
+        )
+
+
+def _running_to_cancelled(rows) -> None:
+    per_batch = rows.values("batch_id").annotate(rows=models.Count("pk"))
+    for batch_id, count in per_batch.values_list("batch_id", "rows"):
+        Batch.objects.filter(pk=batch_id).update(cancelled_count=F("cancelled_count") + count)
+    rows.update(status=Result.Status.CANCELLED)
+
+
 def batch_cancel_rows(*, batch_id) -> bool:
     """Stop a running batch: its pending rows leave the queue; rows in flight still get stored."""
     with _write_transaction():
@@ -249,8 +284,5 @@ def results_recover_stale(*, lease_seconds: float) -> int:
         requeued = stale.filter(batch__status=Batch.Status.RUNNING).update(
             status=Result.Status.PENDING, claimed_at=None
         )
-        abandoned = stale.values("batch_id").annotate(rows=models.Count("pk"))
-        for batch_id, rows in abandoned.values_list("batch_id", "rows"):
-            Batch.objects.filter(pk=batch_id).update(cancelled_count=F("cancelled_count") + rows)
-        stale.update(status=Result.Status.CANCELLED)
+        _running_to_cancelled(stale)
     return requeued

@@ -1,12 +1,11 @@
-"""The module-level thread pool that checks pending results and writes their outcomes back.
+"""The module-level thread pool that checks pages, fed from the database by one thread.
 
-Workers pull work from the database instead of being handed it: each pool task is a loop that
-claims the next pending row (or up to 50 titles bound for one wiki's API), checks it, stores
-the outcome, and ends when the queue is empty.
-So the pool never holds more than WIKICHECK_MAX_WORKERS futures, rows of every batch share the
-workers (the lowest submission position goes first, so a small batch is not stuck behind a big
-one), cancelling a batch only has to take its rows out of the queue, and any process can finish
-any pending row: each one's sweeper (`workers_resume()`) picks up what others left.
+Each process has WIKICHECK_MAX_WORKERS worker threads, long-lived loops on a lazily created
+ThreadPoolExecutor, and one feeder thread (checks/feeder.py) that claims work for them from the
+database queue and stores their outcomes. So the pool never holds more futures than it has
+workers; rows of every batch share the workers (lowest submission position first, so a small
+batch is not stuck behind a big one); cancelling a batch takes its rows out of the queue; and
+any process can finish any pending row, since each feeder sweeps for what others left.
 """
 
 import logging
@@ -17,24 +16,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from django.conf import settings
-from django.db import connection
+from django.utils import timezone
 
-from checks.api import TITLES_PER_REQUEST, titles_check
-from checks.checker import WikiSession, page_check, user_agent
+from checks.api import titles_check
+from checks.checker import Outcome, Verdict, WikiSession, page_check, user_agent
+from checks.feeder import Feeder
 from checks.models import Result
-from checks.queue import results_claim, results_record, results_recover_stale, results_release
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
+_feeder: Feeder | None = None
 _executor_pid: int | None = None
 _pool_size = 0
-_loops_running = 0
-# Bumped on every wake-up, so a loop that found the queue empty can tell whether work arrived
-# while it was looking, and keep going instead of leaving that work to nobody.
-_wakeups = 0
-# Set on shutdown: loops finish the check in hand, store it, and take no more.
+_in_flight = 0
+# Set on shutdown: workers finish the check in hand and take no more.
 _stopping = threading.Event()
 _resumed_pid: int | None = None
 _thread_state = threading.local()
@@ -44,31 +41,38 @@ _thread_state = threading.local()
 
 
 def executor_get() -> ThreadPoolExecutor:
-    """The process's pool, created on first use so it is never inherited across a fork."""
-    global _executor, _executor_pid, _loops_running, _pool_size
+    """The process's pool and feeder, created on first use so a fork never inherits them."""
+    global _executor, _feeder, _executor_pid, _pool_size
     with _lock:
         if _executor is None or _executor_pid != os.getpid():
             _pool_size = settings.WIKICHECK_MAX_WORKERS
             _executor = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="wikicheck")
             _executor_pid = os.getpid()
-            _loops_running = 0
+            _feeder = Feeder(workers=_pool_size, checks_in_flight=checks_in_flight)
+            _feeder.start()
+            for _ in range(_pool_size):
+                _executor.submit(_worker_loop, _feeder)
             # Runs before the interpreter joins the pool's threads at exit (the hook
-            # concurrent.futures itself uses); without it, exiting would wait for the loops to
-            # empty the whole queue.
-            threading._register_atexit(executor_shutdown)
+            # concurrent.futures itself uses), so the workers stop after the check in hand
+            # and the feeder stores what they checked.
+            threading._register_atexit(executor_shutdown, wait=True)
         return _executor
 
 
 def executor_shutdown(*, wait: bool = False, final: bool = True) -> None:
-    """Stop taking rows and cancel queued loops; checks in flight finish and are stored.
+    """Stop taking work; checks in flight finish and are stored, unstarted work goes back.
 
-    After a final shutdown (a signal, the interpreter exiting) no loop starts again in this
+    After a final shutdown (a signal, the interpreter exiting) nothing starts again in this
     process; otherwise the next wake-up starts a fresh pool (e.g. with another size).
     """
-    global _executor
+    global _executor, _feeder
     _stopping.set()
     with _lock:
-        executor, _executor = _executor, None
+        executor, feeder = _executor, _feeder
+        if not final:
+            _executor = _feeder = None
+    if feeder is not None:
+        feeder.stop(timeout=None if wait else 0)
     if executor is not None:
         executor.shutdown(wait=wait, cancel_futures=True)
     if not final:
@@ -76,116 +80,95 @@ def executor_shutdown(*, wait: bool = False, final: bool = True) -> None:
 
 
 def workers_wake(*, pending: int | None = None) -> None:
-    """Start worker loops, up to the pool size (or the number of new pending rows if smaller)."""
-    global _loops_running, _wakeups
-    executor = executor_get()
-    with _lock:
-        if _stopping.is_set():
-            return
-        _wakeups += 1
-        wanted = _pool_size
-        if pending is not None:
-            wanted = min(wanted, _loops_running + pending)
-        while _loops_running < wanted:
-            executor.submit(_worker_loop)
-            _loops_running += 1
-
-
-def futures_in_flight() -> int:
-    """Worker loops submitted to the pool and not yet ended (queued or running)."""
-    with _lock:
-        return _loops_running
+    """New pending rows exist: have the feeder look."""
+    executor_get()
+    if _feeder is not None and not _stopping.is_set():
+        _feeder.wake()
 
 
 def workers_resume() -> None:
-    """Start this process's sweeper, once: it requeues rows whose worker died and checks
-    whatever is pending, now and every WIKICHECK_SWEEP_SECONDS.
-
-    So after a restart the left-over work is picked up, a row held by a process that died is
-    checked by one still alive once its lease runs out, and every server process helps with
-    every batch, not only the one that received it.
-    """
+    """Start this process's pool and feeder once, so the feeder's sweeps pick up left-over
+    work: after a restart, rows whose worker died, batches submitted to another process."""
     global _resumed_pid
     with _lock:
         if _resumed_pid == os.getpid():
             return
         _resumed_pid = os.getpid()
-    threading.Thread(target=_sweep_forever, name="wikicheck-sweeper", daemon=True).start()
+    executor_get()
 
 
-def _sweep_forever() -> None:
-    while not _stopping.is_set():
+def batch_cancelled(batch_id) -> None:
+    """Drop this batch's units already claimed by this process instead of checking them."""
+    if _feeder is not None:
+        _feeder.batch_cancelled(batch_id)
+
+
+def futures_in_flight() -> int:
+    """Futures submitted to the pool and not ended: one long-lived loop per worker."""
+    with _lock:
+        return _pool_size if _executor is not None else 0
+
+
+def checks_in_flight() -> int:
+    """Units of work a worker is checking right now."""
+    with _lock:
+        return _in_flight
+
+
+# --- Workers -------------------------------------------------------------------------------------
+
+
+def _worker_loop(feeder: Feeder) -> None:
+    global _in_flight
+    while True:
+        unit = feeder.work.get()
+        with _lock:
+            _in_flight += 1
         try:
-            recovered = results_recover_stale(lease_seconds=settings.WIKICHECK_LEASE_SECONDS)
-            if recovered:
-                logger.warning(
-                    "requeued %d rows whose worker stopped before storing them", recovered
-                )
-            if Result.objects.filter(status=Result.Status.PENDING).exists():
-                workers_wake()
-        except Exception:
-            logger.exception("sweeping for left-over work failed; trying again later")
-        finally:
-            connection.close()
-        _stopping.wait(settings.WIKICHECK_SWEEP_SECONDS)
-
-
-def _worker_loop() -> None:
-    global _loops_running
-    counted = True
-    try:
-        while not _stopping.is_set():
-            with _lock:
-                wakeups_seen = _wakeups
-            if _check_next():
+            if unit is None:
+                return
+            if _stopping.is_set():
+                feeder.give_back(unit)
+                return
+            if feeder.is_cancelled(unit[0].batch_id):
+                feeder.drop(unit)
                 continue
+            feeder.deliver(_check(unit))
+        finally:
             with _lock:
-                # Leaving and uncounting happen under one lock, so a wake-up either sees this
-                # loop gone (and starts another) or is seen by it (and it goes on).
-                if _wakeups == wakeups_seen:
-                    _loops_running -= 1
-                    counted = False
-                    return
-    except Exception:
-        # The row stays claimed until its lease runs out; the other loops carry on.
-        logger.exception("a worker loop stopped on an unexpected error")
-    finally:
-        if counted:
-            with _lock:
-                _loops_running -= 1
-        # Each worker thread has its own connection; leave none open for an idle thread.
-        connection.close()
+                _in_flight -= 1
 
 
-def _check_next() -> bool:
-    """Claim, check and store a few rows (or one API request's worth); False when idle."""
-    rows = results_claim(api_limit=TITLES_PER_REQUEST, workers=_pool_size)
-    if not rows:
-        return False
-    batch = rows[0].batch
+def _check(unit: list[Result]) -> list[tuple[Result, Outcome]]:
+    """Check one unit: one page, or one API request's titles."""
+    batch = unit[0].batch
     timeout = settings.WIKICHECK_TIMEOUT
     if batch.timeout:
         timeout = (batch.timeout, batch.timeout)
-    if rows[0].api_url:
-        outcomes = titles_check(
-            api_url=rows[0].api_url,
-            titles=[row.title for row in rows],
-            session=_session(),
-            timeout=timeout,
-            maxlag=settings.WIKICHECK_MAXLAG,
-            maxlag_wait_max=settings.WIKICHECK_RETRY_AFTER_MAX,
+    try:
+        if unit[0].api_url:
+            outcomes = titles_check(
+                api_url=unit[0].api_url,
+                titles=[row.title for row in unit],
+                session=_session(),
+                timeout=timeout,
+                maxlag=settings.WIKICHECK_MAXLAG,
+                maxlag_wait_max=settings.WIKICHECK_RETRY_AFTER_MAX,
+            )
+            return [(row, outcomes[row.title]) for row in unit]
+        (row,) = unit
+        return [(row, page_check(row.url, session=_session(), timeout=timeout))]
+    except Exception as exc:
+        # A bug, not a remote fault: still an outcome, so the batch finishes and says why.
+        logger.exception("checking %s failed unexpectedly", unit[0].url)
+        outcome = Outcome(
+            verdict=Verdict.ERROR,
+            http_status=None,
+            error=f"InternalError: {type(exc).__name__}: {exc}"[:500],
+            elapsed_ms=0,
+            checked_at=timezone.now(),
         )
-        results_record(outcomes=[(row, outcomes[row.title]) for row in rows])
-    else:
-        checked = []
-        for row in rows:
-            if _stopping.is_set():
-                break
-            checked.append((row, page_check(row.url, session=_session(), timeout=timeout)))
-        results_record(outcomes=checked)
-        # Stopping: what was claimed but not checked goes back to the queue for the next start.
-        results_release(results=rows[len(checked) :])
-    return True
+        return [(row, outcome) for row in unit]
 
 
 def _session() -> requests.Session:

@@ -7,6 +7,15 @@ from checks.fakewiki import FakeWiki
 
 
 @pytest.fixture(autouse=True)
+def _no_background_sweeps(settings):
+    """A feeder left running by an earlier test must not claim rows a test drives by hand.
+
+    Sweeping is tested against real server processes (test_restarts.py).
+    """
+    settings.WIKICHECK_SWEEP_SECONDS = 3600
+
+
+@pytest.fixture(autouse=True)
 def _no_resume_on_first_request(monkeypatch):
     """In-process requests must not requeue rows that tests claim on purpose.
 

@@ -29,8 +29,8 @@ def entries(*titles: str) -> list[Entry]:
 
 
 def claim_one() -> Result | None:
-    rows = results_claim(api_limit=1, workers=8)
-    return rows[0] if rows else None
+    units = results_claim(units=1, api_limit=1)
+    return units[0][0] if units else None
 
 
 def record(verdict: Verdict, http_status: int | None = None) -> None:

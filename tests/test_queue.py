@@ -45,10 +45,9 @@ def make_batch(size: int, *, username: str = "queue-owner", api_urls=("",)) -> B
 
 
 def claim_one() -> Result | None:
-    """One page row: with this many workers, a fair share of a small batch is one row."""
-    rows = results_claim(api_limit=50, workers=1000)
-    assert len(rows) <= 1
-    return rows[0] if rows else None
+    """The next page row."""
+    units = results_claim(units=1, api_limit=50)
+    return units[0][0] if units else None
 
 
 def record_one(result: Result, outcome: Outcome) -> int:
@@ -107,7 +106,8 @@ def test_concurrent_claims_and_records_finish_the_batch_exactly_once():
 
     def work():
         try:
-            while rows := results_claim(api_limit=50, workers=12):
+            while units := results_claim(units=4, api_limit=50):
+                rows = [row for unit in units for row in unit]
                 with claimed_lock:
                     claimed.extend(row.pk for row in rows)
                 results_record(outcomes=[(row, outcome()) for row in rows])
@@ -162,9 +162,9 @@ def test_api_rows_are_claimed_together_per_batch_and_api():
     en, de = "https://en.wikipedia.org/w/api.php", "https://de.wikipedia.org/w/api.php"
     batch = make_batch(7, api_urls=(en, de))
 
-    first = results_claim(api_limit=3, workers=8)
-    second = results_claim(api_limit=3, workers=8)
-    third = results_claim(api_limit=3, workers=8)
+    (first,) = results_claim(units=1, api_limit=3)
+    (second,) = results_claim(units=1, api_limit=3)
+    (third,) = results_claim(units=1, api_limit=3)
 
     assert [(r.position, r.api_url) for r in first] == [(0, en), (2, en), (4, en)]
     assert [(r.position, r.api_url) for r in second] == [(1, de), (3, de), (5, de)]
@@ -176,7 +176,7 @@ def test_api_rows_are_claimed_together_per_batch_and_api():
 def test_a_chunk_is_stored_in_claim_order_with_counters_and_redirects():
     api = "https://en.wikipedia.org/w/api.php"
     batch = make_batch(3, api_urls=(api,))
-    rows = results_claim(api_limit=50, workers=8)
+    (rows,) = results_claim(units=1, api_limit=50)
     found = Outcome(
         verdict=Verdict.EXISTS,
         http_status=200,
@@ -207,19 +207,44 @@ def test_a_chunk_is_stored_in_claim_order_with_counters_and_redirects():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("workers", "rows_per_claim"), [(2, 12), (4, 6), (50, 1), (1, 16)])
-def test_page_rows_are_claimed_a_quarter_fair_share_at_a_time(workers, rows_per_claim):
-    make_batch(100)
+def test_page_rows_are_claimed_one_unit_each_in_queue_order():
+    make_batch(10)
 
-    rows = results_claim(api_limit=50, workers=workers)
+    units = results_claim(units=4, api_limit=50)
 
-    assert [row.position for row in rows] == list(range(rows_per_claim))
+    assert [[row.position for row in unit] for unit in units] == [[0], [1], [2], [3]]
+
+
+@pytest.mark.django_db
+def test_a_claim_gathers_page_units_up_to_the_first_api_row():
+    api = "https://en.wikipedia.org/w/api.php"
+    make_batch(6, api_urls=("", "", api))
+
+    first = results_claim(units=10, api_limit=50)
+    second = results_claim(units=10, api_limit=50)
+
+    assert [[row.position for row in unit] for unit in first][:2] == [[0], [1]]
+    assert [row.position for unit in first + second for row in unit] == [0, 1, 2, 5, 3, 4]
+
+
+@pytest.mark.django_db
+def test_claimed_rows_carry_what_checking_needs_without_another_query(
+    django_assert_num_queries,
+):
+    make_batch(3)
+    (unit,) = results_claim(units=1, api_limit=50)
+
+    with django_assert_num_queries(0):
+        row = unit[0]
+        facts = (row.url, row.title, row.api_url, row.batch.timeout, row.batch_id)
+
+    assert facts[0] == "https://en.wikipedia.org/wiki/P0"
 
 
 @pytest.mark.django_db
 def test_released_rows_go_back_to_the_queue():
     batch = make_batch(100)
-    rows = results_claim(api_limit=50, workers=2)
+    rows = [unit[0] for unit in results_claim(units=10, api_limit=50)]
 
     results_release(results=rows[3:])
 
