@@ -37,13 +37,19 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import F  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
-from checks import runner  # noqa: E402
+from checks import feeder, runner  # noqa: E402
 from checks.batches import batch_cancel, batch_create  # noqa: E402
 from checks.fakewiki import free_port  # noqa: E402
 from checks.forms import BatchForm  # noqa: E402
-from checks.models import Batch  # noqa: E402
+from checks.models import Batch, Result  # noqa: E402
 from checks.parsing import Entry  # noqa: E402
+from checks.queue import results_insert  # noqa: E402
 
 
 @dataclass
@@ -147,21 +153,23 @@ def threaded(work: Callable[[int], object], count: int, *, workers: int | None) 
     return time.perf_counter() - started
 
 
-class DatabaseTime:
-    """Time the workers spend claiming and storing rows, against all their time."""
+class Timed:
+    """Adds up the time spent in some functions, by any thread, while the block runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, module, *names: str) -> None:
         self.seconds = 0.0
         self._lock = threading.Lock()
-        self._originals = (runner.results_claim, runner.results_record)
+        self._module = module
+        self._originals = {name: getattr(module, name) for name in names}
 
-    def __enter__(self) -> "DatabaseTime":
-        runner.results_claim = self._timed(runner.results_claim)
-        runner.results_record = self._timed(runner.results_record)
+    def __enter__(self) -> "Timed":
+        for name, function in self._originals.items():
+            setattr(self._module, name, self._timed(function))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        runner.results_claim, runner.results_record = self._originals
+        for name, function in self._originals.items():
+            setattr(self._module, name, function)
 
     def _timed(self, function):
         def timed(*args, **kwargs):
@@ -239,17 +247,22 @@ def scenario_cpu(quick: bool) -> list[Figure]:
         configure(wiki=wiki, workers=workers)
         bare_seconds = threaded(bare, count, workers=workers)
         wiki.reset()
-        with DatabaseTime() as database:
+        with (
+            Timed(feeder, "results_claim", "results_record") as database,
+            Timed(runner, "_check") as checking,
+        ):
             _, seconds = run_batch(wiki=wiki, titles=titles, mode="page")
         connections = wiki.stats()["connections_total"]
     ratio = bare_seconds / seconds
-    share = database.seconds / (seconds * workers)
+    feeding = database.seconds / seconds
+    waiting = 1 - checking.seconds / (seconds * workers)
     name = f"cpu ({count} pages, 0 ms, {workers} workers)"
     return [
         Figure(name, "bare threads + Session", f"{count / bare_seconds:.0f} pages/s", "", None),
         Figure(name, "wikicheck pipeline", f"{count / seconds:.0f} pages/s", "", None),
         Figure(name, "pipeline / bare throughput", f"{ratio:.2f}", ">= 0.60", ratio >= 0.6),
-        Figure(name, "worker time in the database", f"{share:.1%}", "", None),
+        Figure(name, "feeder thread busy in the database", f"{feeding:.0%} of the time", "", None),
+        Figure(name, "worker time not checking (waiting for work)", f"{waiting:.0%}", "", None),
         Figure(
             name,
             "new connections per check",
@@ -363,11 +376,85 @@ def scenario_large(quick: bool) -> list[Figure]:
     ]
 
 
+def scenario_reads(quick: bool) -> list[Figure]:
+    """What the pages cost on a 100,000-result batch and a history of 10,000 batches."""
+    results, batches = (20_000, 2_000) if quick else (100_000, 10_000)
+    user = get_user_model().objects.create_user(username=f"reader-{time.time_ns()}")
+    staff = get_user_model().objects.create_superuser(username=f"staff-{time.time_ns()}")
+    big = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=results)
+    results_insert(
+        batch_id=big.pk,
+        rows=((f"https://en.wikipedia.org/wiki/P_{n}", f"P {n}", "") for n in range(results)),
+    )
+    Result.objects.filter(batch=big).update(status="exists", completion_order=F("position") + 1)
+    Batch.objects.filter(pk=big.pk).update(status="finished", done=results, exists_count=results)
+    Batch.objects.bulk_create(
+        Batch(owner=user, wiki="https://en.wikipedia.org/wiki/", total=1) for _ in range(batches)
+    )
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client, admin = Client(), Client()
+    client.force_login(user)
+    admin.force_login(staff)
+    pages = -(-results // 100)
+
+    def measure(make_url: Callable[[int], str], *, as_client=client, htmx=False, count=60):
+        timings, queries = [], 0
+        headers = {"HX-Request": "true"} if htmx else {}
+        for n in range(count):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = as_client.get(make_url(n), headers=headers)
+                timings.append(time.perf_counter() - started)
+            assert response.status_code in (200, 286), response.status_code
+            queries = max(queries, len(captured.captured_queries))
+        timings.sort()
+        return timings[int(len(timings) * 0.95) - 1] * 1000, queries
+
+    progress = reverse("batch_progress", args=[big.pk])
+    progress_p95, progress_queries = measure(
+        lambda n: f"{progress}?page={n * 7919 % pages + 1}&after=0", htmx=True
+    )
+    page_p95, _ = measure(lambda n: f"{big.get_absolute_url()}?page={n * 7919 % pages + 1}")
+    history_pages = -(-(batches + 1) // 25)
+    history_p95, history_queries = measure(
+        lambda n: f"{reverse('batch_list')}?page={n * 7919 % history_pages + 1}"
+    )
+    _, batch_admin_queries = measure(
+        lambda n: reverse("admin:checks_batch_changelist"), as_client=admin, count=5
+    )
+    _, result_admin_queries = measure(
+        lambda n: f"{reverse('admin:checks_result_changelist')}?batch__id__exact={big.pk}",
+        as_client=admin,
+        count=5,
+    )
+    name = f"reads ({results:,} results, {batches:,} batches)"
+    return [
+        Figure(
+            name, "progress fragment, queries", str(progress_queries), "<= 4", progress_queries <= 4
+        ),
+        Figure(
+            name, "progress fragment, p95", f"{progress_p95:.1f} ms", "<= 30 ms", progress_p95 <= 30
+        ),
+        Figure(name, "rows per poll (at most)", "100", "bounded", True),
+        Figure(name, "batch page (a page of 100 results), p95", f"{page_p95:.1f} ms", "", None),
+        Figure(name, "history, p95", f"{history_p95:.1f} ms", "<= 50 ms", history_p95 <= 50),
+        Figure(name, "history, queries", str(history_queries), "", None),
+        Figure(
+            name,
+            "admin changelists, queries (batches / results)",
+            f"{batch_admin_queries} / {result_admin_queries}",
+            "<= 10",
+            max(batch_admin_queries, result_admin_queries) <= 10,
+        ),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[bool], list[Figure]]] = {
     "latency": scenario_latency,
     "cpu": scenario_cpu,
     "api": scenario_api,
     "large": scenario_large,
+    "reads": scenario_reads,
 }
 
 
