@@ -40,7 +40,9 @@ control character, relative-path titles (``.``, ``..``, ``../x``, ``a/./b``), an
 over 2,048 characters or containing control characters.
 """
 
+import functools
 import ipaddress
+import re
 import string
 import unicodedata
 from collections.abc import Sequence
@@ -64,6 +66,8 @@ FORBIDDEN_TITLE_CHARACTERS = "[]{}|<>#"
 DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 # The characters MediaWiki's wfUrlencode leaves readable.
 URL_SAFE_CHARACTERS = ";@$!*(),/~:"
+# Unicode's control characters (category Cc): C0, DEL and C1.
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 HOST_LABEL_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-")
 WIKI_PATH_HINT = "the wiki must be given as its article path, e.g. https://en.wikipedia.org/wiki/"
 
@@ -166,6 +170,13 @@ def _port_parse(port_text: str | None) -> int | None:
 
 def _origin_parse(parts: SplitResult, *, allowed_hosts: Sequence[str]) -> str:
     """Check a URL's scheme and authority and return its canonical ``scheme://host[:port]``."""
+    return _origin_of(parts.scheme, parts.netloc, tuple(allowed_hosts))
+
+
+# A batch names few hosts many times: each is checked once (refusals are not cached).
+@functools.lru_cache(maxsize=1024)
+def _origin_of(scheme: str, netloc: str, allowed_hosts: tuple[str, ...]) -> str:
+    parts = SplitResult(scheme, netloc, "", "", "")
     if parts.scheme not in DEFAULT_PORTS:
         raise ValueError("only http and https URLs are accepted")
     if "@" in parts.netloc:
@@ -298,7 +309,7 @@ def _url_split(text: str) -> SplitResult:
 
 
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(char) == "Cc" for char in text)
+    return CONTROL_CHARACTER.search(text) is not None
 
 
 def _echo(text: str) -> str:
