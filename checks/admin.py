@@ -1,10 +1,12 @@
-"""Staff administration: batches with their counters, results read-only and never inline, and
-the API tokens of users."""
+"""Staff administration: batches with their counters and the same actions as the batch page,
+results read-only and never inline, and the API tokens of users."""
 
 from django.contrib import admin, messages
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 
+from checks.batches import batch_cancel, batch_delete, batch_rerun, batch_retry
 from checks.models import ApiToken, Batch, Result
 
 
@@ -47,6 +49,7 @@ class BatchAdmin(admin.ModelAdmin):
     ]
     # Results are never inlined: a batch may hold thousands. A link opens them filtered instead.
     fields = readonly_fields
+    actions = ["cancel_batches", "rerun_batches", "retry_batches"]
 
     @admin.display(description="Results")
     def results_link(self, batch: Batch) -> str:
@@ -55,6 +58,60 @@ class BatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def delete_model(self, request, obj: Batch) -> None:
+        batch_delete(batch=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for batch in queryset:
+            batch_delete(batch=batch)
+
+    def get_deleted_objects(self, objs, request):
+        # Django's confirmation page would list every result, thousands of them per batch.
+        batches = list(objs)
+        results = sum(batch.total for batch in batches)
+        counts = {"batches": len(batches), "results": results}
+        return [str(batch) for batch in batches], counts, set(), []
+
+    @admin.action(description="Cancel the selected running batches", permissions=["change"])
+    def cancel_batches(self, request, queryset) -> None:
+        batches = list(queryset)
+        cancelled = sum(batch_cancel(batch=batch) for batch in batches)
+        self._report(
+            request, f"Cancelled {_batches(cancelled)}", len(batches) - cancelled, "already ended"
+        )
+
+    @admin.action(description="Re-run the selected batches, as new batches", permissions=["change"])
+    def rerun_batches(self, request, queryset) -> None:
+        self._recheck(request, queryset, batch_rerun, reason="no pages")
+
+    @admin.action(
+        description="Retry the errors and unknowns of the selected batches", permissions=["change"]
+    )
+    def retry_batches(self, request, queryset) -> None:
+        self._recheck(request, queryset, batch_retry, reason="no errors or unknowns")
+
+    def _recheck(self, request, queryset, recheck, *, reason: str) -> None:
+        """Check pages of each batch again as a new batch of the same owner."""
+        batches = list(queryset.select_related("owner"))
+        started = 0
+        for batch in batches:
+            try:
+                recheck(batch=batch, owner=batch.owner)
+            except ValueError:
+                continue
+            started += 1
+        self._report(
+            request, f"Started {_batches(started, 'new ')}", len(batches) - started, reason
+        )
+
+    def _report(self, request, done: str, skipped: int, reason: str) -> None:
+        message = f"{done}; {skipped} skipped ({reason})." if skipped else f"{done}."
+        self.message_user(request, message, messages.WARNING if skipped else messages.SUCCESS)
+
+
+def _batches(count: int, adjective: str = "") -> str:
+    return f"{count} {adjective}batch{pluralize(count, 'es')}"
 
 
 @admin.register(Result)

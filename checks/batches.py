@@ -68,6 +68,16 @@ def batch_cancel(*, batch: Batch) -> bool:
     return cancelled
 
 
+def batch_delete(*, batch: Batch) -> None:
+    """Delete a batch and its results; a running one is cancelled first, so its workers stop.
+
+    Outcomes of checks still in flight find no batch and are dropped (queue.results_record).
+    """
+    if batch.is_running:
+        batch_cancel(batch=batch)
+    batch.delete()
+
+
 def batch_rerun(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
     """Check every page of a batch again, as a new batch."""
     return _batch_from_results(batch=batch, owner=owner, results=batch.results.all())

@@ -1,4 +1,5 @@
-"""The submission form: pasted or uploaded lines in, a list of distinct normalized entries out."""
+"""The submission form: pasted or uploaded lines in, a list of distinct normalized entries out;
+and the filters of the history page."""
 
 import csv
 import io
@@ -171,6 +172,37 @@ class BatchForm(forms.Form):
         cleaned["entries"] = list(entries.values())
         cleaned["duplicates"] = len(numbered) - len(entries)
         return cleaned
+
+
+class HistoryFilterForm(forms.Form):
+    """The history page's GET filters; each one left empty (or invalid) filters nothing."""
+
+    q = forms.CharField(
+        label="Page URL or title contains", required=False, max_length=200, strip=True
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any"), *Batch.Status.choices]
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def batches(self, batches):
+        """`batches` narrowed by the valid filters."""
+        self.is_valid()
+        filters = self.cleaned_data
+        if filters.get("q"):
+            batches = batches.mentioning(filters["q"])
+        if filters.get("status"):
+            batches = batches.filter(status=filters["status"])
+        return batches.created_between(since=filters.get("since"), until=filters.get("until"))
+
+    @property
+    def is_filtering(self) -> bool:
+        return any(self.data.get(name) for name in self.fields)
 
 
 def _lines(text: str) -> list[str]:

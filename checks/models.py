@@ -2,15 +2,45 @@
 the API tokens that let scripts submit batches."""
 
 import hashlib
+import math
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+
+
+class BatchQuerySet(models.QuerySet):
+    def mentioning(self, text: str) -> "BatchQuerySet":
+        """Batches with a result whose URL or title contains `text` (any case).
+
+        A correlated EXISTS reads each batch's results through the batch index and stops at the
+        first match; a join would need DISTINCT over every matching result.
+        """
+        matches = Result.objects.filter(
+            Q(url__icontains=text) | Q(title__icontains=text), batch=OuterRef("pk")
+        )
+        return self.filter(Exists(matches))
+
+    def created_between(self, *, since: date | None, until: date | None) -> "BatchQuerySet":
+        """Batches created on or after `since` and on or before `until`, days in local time.
+
+        Compared as datetimes, not with __date, so the created_at index still applies.
+        """
+        batches = self
+        if since:
+            batches = batches.filter(created_at__gte=_day_start(since))
+        if until:
+            batches = batches.filter(created_at__lt=_day_start(until + timedelta(days=1)))
+        return batches
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class Batch(models.Model):
@@ -51,6 +81,11 @@ class Batch(models.Model):
     cancelled_count = models.PositiveIntegerField(
         default=0, help_text="Pages left unchecked because the batch was cancelled."
     )
+    checked_ms = models.PositiveBigIntegerField(
+        default=0, help_text="Sum of the pages' check times, in ms: the time one by one would take."
+    )
+
+    objects = BatchQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "batches"
@@ -85,11 +120,41 @@ class Batch(models.Model):
         end = self.finished_at or timezone.now()
         return max((end - self.created_at).total_seconds(), 0.0)
 
+    @property
+    def eta_seconds(self) -> int | None:
+        """Seconds until the pending pages are done at the rate so far; None before any is."""
+        if not self.is_running or not self.done or not self.pending_count:
+            return None
+        return math.ceil(self.pending_count * self.elapsed_seconds / self.done)
+
+    @property
+    def speedup(self) -> float | None:
+        """How many times faster than checking the pages one after another; None until known."""
+        elapsed = self.elapsed_seconds
+        if not self.checked_ms or not elapsed:
+            return None
+        return self.checked_ms / 1000 / elapsed
+
+    def count_of(self, status: str) -> int:
+        """How many results have `status`, from the counters ("pending" includes those being
+        checked)."""
+        if status == Result.Status.PENDING:
+            return self.pending_count
+        if status == Result.Status.CANCELLED:
+            return self.cancelled_count
+        return getattr(self, COUNTER_FIELDS[status])
+
 
 class ResultQuerySet(models.QuerySet):
     def completed_after(self, cursor: int) -> "ResultQuerySet":
         """Results stored after the first `cursor` ones, in completion order."""
         return self.filter(completion_order__gt=cursor).order_by("completion_order")
+
+    def with_status(self, status: str) -> "ResultQuerySet":
+        """Results of one status; "pending" includes those being checked."""
+        if status == Result.Status.PENDING:
+            return self.filter(status__in=(Result.Status.PENDING, Result.Status.RUNNING))
+        return self.filter(status=status)
 
 
 class Result(models.Model):
@@ -105,6 +170,8 @@ class Result(models.Model):
 
     CHECKED_STATUSES = (Status.EXISTS, Status.MISSING, Status.UNKNOWN, Status.ERROR, Status.INVALID)
     RETRYABLE_STATUSES = (Status.UNKNOWN, Status.ERROR)
+    # What the batch page filters results by: each has a counter on Batch.
+    FILTER_STATUSES = (*CHECKED_STATUSES, Status.PENDING, Status.CANCELLED)
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="results")
     position = models.PositiveIntegerField(help_text="Order in the submission, from 0.")

@@ -163,6 +163,8 @@ def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
         values = []
         for batch_id, stored in by_batch.items():
             first = _batch_count(batch_id=batch_id, outcomes=[o for _, o in stored])
+            if first is None:
+                continue
             values += [
                 (
                     Result.Status(outcome.verdict).value,
@@ -183,21 +185,25 @@ def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
     return len(values)
 
 
-def _batch_count(*, batch_id, outcomes: Sequence[Outcome]) -> int:
-    """Add outcomes to a batch's counters; returns the completion order of the first of them."""
+def _batch_count(*, batch_id, outcomes: Sequence[Outcome]) -> int | None:
+    """Add outcomes to a batch's counters; returns the completion order of the first of them,
+    or None when the batch was deleted meanwhile (its rows are gone too)."""
     batch_rows = Batch.objects.filter(pk=batch_id)
     counts = Counter(COUNTER_FIELDS[Result.Status(outcome.verdict)] for outcome in outcomes)
     redirects = sum(1 for outcome in outcomes if outcome.redirect_target)
     # The update that stores the last results finishes the batch (SET reads the old row).
     finishing = Q(status=Batch.Status.RUNNING, done=F("total") - len(outcomes))
     # Updating the batch first takes its row lock, so completion orders follow commit order.
-    batch_rows.update(
+    updated = batch_rows.update(
         done=F("done") + len(outcomes),
         redirect_count=F("redirect_count") + redirects,
+        checked_ms=F("checked_ms") + sum(outcome.elapsed_ms for outcome in outcomes),
         status=Case(When(finishing, then=Value(Batch.Status.FINISHED)), default=F("status")),
         finished_at=Case(When(finishing, then=Value(timezone.now())), default=F("finished_at")),
         **{field: F(field) + n for field, n in counts.items()},
     )
+    if not updated:
+        return None
     return batch_rows.values_list("done", flat=True).get() - len(outcomes) + 1
 
 

@@ -8,14 +8,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HTMX_STOP_POLLING
 
 from checks import exports
-from checks.batches import batch_cancel, batch_create, batch_rerun, batch_retry
-from checks.forms import BatchForm
-from checks.models import Batch
+from checks.batches import batch_cancel, batch_create, batch_delete, batch_rerun, batch_retry
+from checks.forms import BatchForm, HistoryFilterForm
+from checks.models import Batch, Result
 
 # Results per page of the batch page; a poll sends at most the rest of the page shown.
 RESULTS_PER_PAGE = 100
 HISTORY_PAGE_SIZE = 25
 RECENT_ON_HOME = 5
+# How the batch page can list results; the first is the default, and the only one whose rows
+# the poll appends (results arrive in completion order).
+RESULT_ORDERS = {"completed": ("completion_order", "position"), "submitted": ("position",)}
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,17 +40,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
-    """The user's batches, newest first."""
-    batches = Batch.objects.filter(owner=request.user)
+    """The user's batches, newest first, narrowed by the search and filters of the form."""
+    form = HistoryFilterForm(request.GET)
+    batches = form.batches(Batch.objects.filter(owner=request.user))
     page = Paginator(batches, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "checks/batch_list.html", {"page": page})
+    return render(request, "checks/batch_list.html", {"page": page, "form": form})
 
 
 @require_GET
 def batch_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    """A batch's progress and a page of its results in the order they completed."""
+    """A batch's progress and a page of its results, in completion order unless asked otherwise."""
     batch = get_object_or_404(Batch, pk=pk, owner=request.user)
-    context = _progress_context(batch, page=_number(request, "page", default=1), cursor=0)
+    context = _results_context(request, batch, poll=False)
     return render(request, "checks/batch_detail.html", context)
 
 
@@ -55,11 +59,7 @@ def batch_detail(request: HttpRequest, pk: str) -> HttpResponse:
 def batch_progress(request: HttpRequest, pk: str) -> HttpResponse:
     """The polled fragment: counts, and the page's results completed since the client's cursor."""
     batch = get_object_or_404(Batch, pk=pk, owner=request.user)
-    context = _progress_context(
-        batch,
-        page=_number(request, "page", default=1),
-        cursor=_number(request, "after", default=0),
-    )
+    context = _results_context(request, batch, poll=True)
     response = render(request, "checks/batch_detail.html#poll", context)
     if not context["polling"]:
         response.status_code = HTMX_STOP_POLLING
@@ -95,12 +95,69 @@ def batch_retry_view(request: HttpRequest, pk: str) -> HttpResponse:
         return redirect(batch)
 
 
+@require_http_methods(["GET", "POST"])
+def batch_delete_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """Ask for confirmation, then delete a batch and all its results."""
+    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    if request.method == "POST":
+        batch_delete(batch=batch)
+        messages.success(request, f"Deleted the batch of {batch.total} pages.")
+        return redirect("batch_list")
+    return render(request, "checks/batch_delete.html", {"batch": batch})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the site's page, saying what to do, instead of Django's bare one."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def _home_page(request: HttpRequest, form: BatchForm) -> HttpResponse:
     recent = Batch.objects.filter(owner=request.user)[:RECENT_ON_HOME]
     return render(request, "checks/home.html", {"form": form, "recent": recent})
 
 
-def _progress_context(batch: Batch, *, page: int, cursor: int) -> dict:
+def _results_context(request: HttpRequest, batch: Batch, *, poll: bool) -> dict:
+    """The batch page's context for the listing the query asks for (?status=, ?order=)."""
+    status = request.GET.get("status", "")
+    if status not in Result.FILTER_STATUSES:
+        status = ""
+    order = request.GET.get("order", "")
+    if order not in RESULT_ORDERS:
+        order = "completed"
+    page = _number(request, "page", default=1)
+    if status or order != "completed":
+        context = _static_context(batch, page=page, status=status, order=order, rows=not poll)
+    else:
+        cursor = _number(request, "after", default=0) if poll else 0
+        context = _live_context(batch, page=page, cursor=cursor)
+    status_label = Result.Status(status).label if status else ""
+    return {**context, "status": status, "status_label": status_label, "order": order}
+
+
+def _static_context(batch: Batch, *, page: int, status: str, order: str, rows: bool) -> dict:
+    """A page of a filtered listing, or of submission order: its rows are not appended as
+    they complete (they would land out of place), so a poll (`rows` False) refreshes only
+    the counts."""
+    count = batch.count_of(status) if status else batch.total
+    pages = max(1, -(-count // RESULTS_PER_PAGE))
+    page = min(page, pages)
+    results = []
+    if rows:
+        listing = batch.results.with_status(status) if status else batch.results.all()
+        start = (page - 1) * RESULTS_PER_PAGE
+        results = list(listing.order_by(*RESULT_ORDERS[order])[start : start + RESULTS_PER_PAGE])
+    return {
+        "batch": batch,
+        "results": results,
+        "cursor": 0,
+        "page": page,
+        "pages": pages,
+        "live": False,
+        "polling": not batch.is_settled,
+    }
+
+
+def _live_context(batch: Batch, *, page: int, cursor: int) -> dict:
     """Page `page` holds completion orders ((page - 1) * size, page * size]; of those, only
     the ones after `cursor` are fetched, so a poll sends at most one page of rows."""
     page_end = page * RESULTS_PER_PAGE
@@ -115,6 +172,7 @@ def _progress_context(batch: Batch, *, page: int, cursor: int) -> dict:
         "cursor": cursor,
         "page": page,
         "pages": pages,
+        "live": True,
         # Keep polling until the batch has settled and this page shows all it will hold.
         "polling": not batch.is_settled or cursor < min(batch.done, page_end),
     }

@@ -95,3 +95,99 @@ def test_non_staff_users_cannot_enter_the_admin(user_client):
 
     assert response.status_code == 302
     assert "login" in response.url
+
+
+# --- Actions on batches --------------------------------------------------------------------------
+
+
+def batch_with(owner, statuses: list[str], **fields) -> Batch:
+    batch = Batch.objects.create(
+        owner=owner, wiki="https://en.wikipedia.org/wiki/", total=len(statuses), **fields
+    )
+    Result.objects.bulk_create(
+        Result(
+            batch=batch,
+            position=n,
+            url=f"https://en.wikipedia.org/wiki/P{n}",
+            title=f"P{n}",
+            status=status,
+        )
+        for n, status in enumerate(statuses)
+    )
+    return batch
+
+
+def run_action(admin_client, action: str, batches: list[Batch], **extra):
+    return admin_client.post(
+        reverse("admin:checks_batch_changelist"),
+        {"action": action, "_selected_action": [batch.pk for batch in batches], **extra},
+        follow=True,
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.mark.django_db
+def test_admin_cancels_the_running_batches_among_those_selected(admin_client, user):
+    running = batch_with(user, ["pending", "pending"])
+    finished = batch_with(user, ["exists"], status=Batch.Status.FINISHED)
+
+    response = run_action(admin_client, "cancel_batches", [running, finished])
+
+    running.refresh_from_db()
+    assert running.status == Batch.Status.CANCELLED
+    assert running.cancelled_count == 2
+    assert messages_of(response) == ["Cancelled 1 batch; 1 skipped (already ended)."]
+
+
+@pytest.mark.django_db
+def test_admin_reruns_batches_as_new_batches_of_the_same_owner(admin_client, user):
+    batch = batch_with(user, ["exists", "missing"], status=Batch.Status.FINISHED)
+
+    response = run_action(admin_client, "rerun_batches", [batch])
+
+    again = Batch.objects.exclude(pk=batch.pk).get()
+    assert again.owner == user
+    assert list(again.results.values_list("title", "status")) == [
+        ("P0", "pending"),
+        ("P1", "pending"),
+    ]
+    assert messages_of(response) == ["Started 1 new batch."]
+
+
+@pytest.mark.django_db
+def test_admin_retries_only_errors_and_unknowns(admin_client, user):
+    failed = batch_with(user, ["exists", "error", "unknown"], status=Batch.Status.FINISHED)
+    fine = batch_with(user, ["exists"], status=Batch.Status.FINISHED)
+
+    response = run_action(admin_client, "retry_batches", [failed, fine])
+
+    again = Batch.objects.exclude(pk__in=[failed.pk, fine.pk]).get()
+    assert (again.owner, again.total) == (user, 2)
+    assert messages_of(response) == ["Started 1 new batch; 1 skipped (no errors or unknowns)."]
+
+
+@pytest.mark.django_db
+def test_admin_delete_confirmation_counts_results_instead_of_listing_them(admin_client, big_batch):
+    response = admin_client.post(
+        reverse("admin:checks_batch_changelist"),
+        {"action": "delete_selected", "_selected_action": [big_batch.pk]},
+    )
+
+    page = response.content.decode()
+    assert "Results: 5000" in page
+    assert "Page_4999" not in page
+    assert Batch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_deletes_batches_with_their_results(admin_client, big_batch, user):
+    running = batch_with(user, ["pending"])
+
+    response = run_action(admin_client, "delete_selected", [big_batch, running], post="yes")
+
+    assert not Batch.objects.exists()
+    assert not Result.objects.exists()
+    assert messages_of(response) == ["Successfully deleted 2 batches."]

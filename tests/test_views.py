@@ -1,10 +1,14 @@
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db.models import F
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from checks.models import Batch, Result
+from checks.models import COUNTER_FIELDS, Batch, Result
+from checks.queue import results_insert
 from tests.support import wait_until
 
 SEED_PAGES = "Ocean\nIsland\nthis_page_does_not_exist\nShark\n"
@@ -311,8 +315,6 @@ def test_a_poll_after_the_session_ended_sends_the_whole_page_to_login(client, us
 
 @pytest.fixture
 def finished_batch(user):
-    from checks.queue import results_insert
-
     batch = Batch.objects.create(
         owner=user, wiki="https://en.wikipedia.org/wiki/", total=5000, done=5000
     )
@@ -364,3 +366,257 @@ def test_the_progress_fragment_of_a_large_batch_takes_four_queries(
         response = user_client.get(url, headers={"HX-Request": "true"})
 
     assert shown_orders(response) == list(range(601, 701))
+
+
+# --- Progress figures ----------------------------------------------------------------------------
+
+
+def batch_of(user, *, statuses: list[str], **fields) -> Batch:
+    """A batch made through the ORM: one result per status, completed in reverse submission
+    order (pending and cancelled ones not completed), with its counters to match."""
+    counters = {field: statuses.count(status) for status, field in COUNTER_FIELDS.items()}
+    batch = Batch.objects.create(
+        owner=user,
+        wiki="https://en.wikipedia.org/wiki/",
+        total=len(statuses),
+        done=sum(counters.values()),
+        cancelled_count=statuses.count("cancelled"),
+        **counters,
+        **fields,
+    )
+    results_insert(
+        batch_id=batch.pk,
+        rows=((f"https://en.wikipedia.org/wiki/T{n}", f"T{n}", "") for n in range(len(statuses))),
+    )
+    completed = len(statuses)
+    for position, status in enumerate(statuses):
+        order = completed - position if status in Result.CHECKED_STATUSES else None
+        batch.results.filter(position=position).update(status=status, completion_order=order)
+    return batch
+
+
+@pytest.mark.django_db
+def test_a_running_batch_shows_the_time_left_at_the_rate_so_far(user_client, user):
+    batch = batch_of(user, statuses=["exists"] * 5 + ["pending"] * 5)
+    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(seconds=20))
+
+    page = user_client.get(batch.get_absolute_url()).content.decode()
+
+    # 5 pending pages at 5 done in 20 s: about 20 s more.
+    left = int(re.search(r"about (\d+) s left", page).group(1))
+    assert 20 <= left <= 21
+
+
+@pytest.mark.django_db
+def test_a_finished_batch_shows_its_speed_up_over_one_by_one(user_client, user):
+    started = timezone.now() - timedelta(minutes=1)
+    batch = batch_of(user, statuses=["exists"] * 4, status="finished", checked_ms=80_000)
+    Batch.objects.filter(pk=batch.pk).update(
+        created_at=started, finished_at=started + timedelta(seconds=10)
+    )
+
+    page = user_client.get(batch.get_absolute_url()).content.decode()
+
+    assert "8.0\N{MULTIPLICATION SIGN} faster than one by one" in page
+    assert "10.0 s</span> elapsed" in page
+    assert "s left" not in page
+
+
+# --- Filtering and ordering results -----------------------------------------------------------
+
+
+@pytest.fixture
+def mixed_batch(user):
+    return batch_of(user, statuses=["exists", "missing", "error", "missing", "pending", "exists"])
+
+
+def shown_titles(response) -> list[str]:
+    return re.findall(
+        r'rel="noreferrer noopener" target="_blank">(T\d+)</a>', response.content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_results_can_be_filtered_by_status(user_client, mixed_batch):
+    response = user_client.get(mixed_batch.get_absolute_url() + "?status=missing")
+
+    assert shown_titles(response) == ["T3", "T1"]
+    assert "Results: Does not exist" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_results_can_be_listed_in_submission_order(user_client, mixed_batch):
+    response = user_client.get(mixed_batch.get_absolute_url() + "?order=submitted")
+
+    assert shown_titles(response) == ["T0", "T1", "T2", "T3", "T4", "T5"]
+
+
+@pytest.mark.django_db
+def test_a_filtered_listing_polls_the_counts_but_never_appends_rows(user_client, mixed_batch):
+    url = reverse("batch_progress", args=[mixed_batch.pk]) + "?status=missing&page=1&after=0"
+
+    poll = user_client.get(url, headers={"HX-Request": "true"})
+    page = user_client.get(mixed_batch.get_absolute_url() + "?status=missing").content.decode()
+
+    assert poll.status_code == 200
+    assert 'hx-trigger="every 1s"' in poll.content.decode()
+    assert "hx-swap-oob" not in poll.content.decode()
+    assert shown_titles(poll) == []
+    assert "status=missing" in re.search(r'hx-get="([^"]*)"', page).group(1)
+
+
+# --- Deleting ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_deleting_asks_for_confirmation_and_a_get_deletes_nothing(user_client, mixed_batch):
+    response = user_client.get(reverse("batch_delete", args=[mixed_batch.pk]))
+
+    assert "Delete this batch of 6 pages? This cannot be undone." in response.content.decode()
+    assert '<form method="post"' in response.content.decode()
+    assert Batch.objects.filter(pk=mixed_batch.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_confirmed_delete_removes_the_batch_and_returns_to_history(user_client, mixed_batch):
+    response = user_client.post(reverse("batch_delete", args=[mixed_batch.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("batch_list"), 302)]
+    assert "Deleted the batch of 6 pages." in response.content.decode()
+    assert not Batch.objects.exists()
+    assert not Result.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_users_batch_cannot_be_deleted(client, other_user, mixed_batch, method):
+    client.force_login(other_user)
+
+    response = getattr(client, method)(reverse("batch_delete", args=[mixed_batch.pk]))
+
+    assert response.status_code == 404
+    assert Batch.objects.filter(pk=mixed_batch.pk).exists()
+
+
+# --- Searching and filtering the history ---------------------------------------------------------
+
+
+def history_ids(response) -> list:
+    return [batch.pk for batch in response.context["page"].object_list]
+
+
+@pytest.mark.django_db
+def test_history_search_finds_batches_by_a_results_title_or_url(user_client, user, mixed_batch):
+    other = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=1)
+    results_insert(batch_id=other.pk, rows=[("https://en.wikipedia.org/wiki/Sea_water", "X", "")])
+
+    by_title = user_client.get(reverse("batch_list") + "?q=t3")
+    by_url = user_client.get(reverse("batch_list") + "?q=sea_WATER")
+
+    assert history_ids(by_title) == [mixed_batch.pk]
+    assert history_ids(by_url) == [other.pk]
+
+
+@pytest.mark.django_db
+def test_history_filters_by_status(user_client, user):
+    wiki = "https://en.wikipedia.org/wiki/"
+    finished = Batch.objects.create(owner=user, wiki=wiki, total=1, status="finished")
+    Batch.objects.create(owner=user, wiki=wiki, total=1, status="running")
+
+    response = user_client.get(reverse("batch_list") + "?status=finished")
+
+    assert history_ids(response) == [finished.pk]
+
+
+@pytest.mark.django_db
+def test_history_filters_by_date_including_both_ends(user_client, user):
+    wiki = "https://en.wikipedia.org/wiki/"
+    days = [Batch.objects.create(owner=user, wiki=wiki, total=1) for _ in range(4)]
+    for day, batch in zip([1, 2, 3, 4], days, strict=True):
+        moment = datetime(2025, 3, day, 23, 30, tzinfo=UTC)
+        Batch.objects.filter(pk=batch.pk).update(created_at=moment)
+
+    response = user_client.get(reverse("batch_list") + "?since=2025-03-02&until=2025-03-03")
+
+    assert history_ids(response) == [days[2].pk, days[1].pk]
+
+
+@pytest.mark.django_db
+def test_history_pages_keep_the_filters(user_client, user):
+    wiki = "https://en.wikipedia.org/wiki/"
+    for _ in range(30):
+        Batch.objects.create(owner=user, wiki=wiki, total=1, status="finished")
+
+    response = user_client.get(reverse("batch_list") + "?status=finished&q=")
+
+    assert 'href="?status=finished&amp;q=&amp;page=2"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_history_with_no_match_says_so_and_links_to_clear(user_client, mixed_batch):
+    response = user_client.get(reverse("batch_list") + "?q=nowhere")
+
+    page = response.content.decode()
+    assert "No batches match “nowhere”." in page
+    assert f'<a href="{reverse("batch_list")}">Clear the search and filters</a>' in page
+
+
+@pytest.mark.django_db
+def test_history_search_takes_a_fixed_number_of_queries_without_a_join(
+    user_client, user, django_assert_max_num_queries
+):
+    for _ in range(30):
+        batch_of(user, statuses=["exists"] * 3)
+
+    with django_assert_max_num_queries(4) as queries:
+        response = user_client.get(reverse("batch_list") + "?q=T1")
+
+    assert len(history_ids(response)) == 25
+    listing = queries.captured_queries[-1]["sql"]
+    assert "EXISTS" in listing
+    assert "DISTINCT" not in listing
+
+
+# --- Error pages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_missing_page_gets_the_sites_404_page(user_client, settings):
+    settings.DEBUG = False
+
+    response = user_client.get("/batches/00000000-0000-0000-0000-000000000000/")
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in page
+    assert 'class="site-header"' in page
+
+
+@pytest.mark.django_db
+def test_a_failing_view_gets_the_plain_500_page_without_touching_the_database(
+    client, settings, django_assert_num_queries
+):
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.error_urls"
+    client.raise_request_exception = False
+
+    with django_assert_num_queries(0):
+        response = client.get("/fail/")
+
+    assert response.status_code == 500
+    assert "<h1>Server error</h1>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_failed_csrf_check_explains_what_to_do(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post(reverse("home"), {"urls": "Ocean"})
+
+    assert response.status_code == 403
+    assert (
+        "Your form expired or cookies are blocked; reload the page and try again"
+        in response.content.decode()
+    )
+    assert Batch.objects.count() == 0

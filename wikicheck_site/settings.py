@@ -58,6 +58,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# A failed CSRF check (an expired form, blocked cookies) gets the site's page, saying what to do.
+CSRF_FAILURE_VIEW = "checks.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("batches/<uuid:pk>/cancel/", views.batch_cancel_view, name="batch_cancel"),
     path("batches/<uuid:pk>/rerun/", views.batch_rerun_view, name="batch_rerun"),
     path("batches/<uuid:pk>/retry/", views.batch_retry_view, name="batch_retry"),
+    path("batches/<uuid:pk>/delete/", views.batch_delete_view, name="batch_delete"),
     path("batches/<uuid:pk>/export.csv", views.batch_export_csv, name="batch_export_csv"),
     path("batches/<uuid:pk>/export.json", views.batch_export_json, name="batch_export_json"),
     path("api/", include("checks.api_urls")),
