@@ -65,14 +65,7 @@ def _batch_submit(request: HttpRequest) -> JsonResponse:
     form = BatchForm(batch_form_data(json_object(request)))
     if not form.is_valid():
         raise ApiError(400, *form_errors(form))
-    batch = batch_create(
-        owner=request.user,
-        entries=form.cleaned_data["entries"],
-        wiki=form.cleaned_data["wiki"],
-        mode=form.cleaned_data["mode"],
-        timeout=form.cleaned_data["timeout"],
-        duplicates=form.cleaned_data["duplicates"],
-    )
+    batch = batch_create(owner=request.user, **form.submission())
     data = batch_data(batch)
     response = JsonResponse(data, status=201)
     response["Location"] = data["links"]["self"]

@@ -109,6 +109,11 @@ class BatchForm(forms.Form):
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
 
+    def submission(self) -> dict:
+        """What batch_create() needs from a valid form, besides the owner."""
+        fields = ("entries", "wiki", "mode", "timeout", "duplicates")
+        return {name: self.cleaned_data[name] for name in fields}
+
     def clean_mode(self) -> str:
         return self.cleaned_data["mode"] or Batch.Mode.API
 

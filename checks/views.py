@@ -26,14 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Show the submit form and recent batches; create a batch from a valid submission."""
     form = BatchForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        batch = batch_create(
-            owner=request.user,
-            entries=form.cleaned_data["entries"],
-            wiki=form.cleaned_data["wiki"],
-            mode=form.cleaned_data["mode"],
-            timeout=form.cleaned_data["timeout"],
-            duplicates=form.cleaned_data["duplicates"],
-        )
+        batch = batch_create(owner=request.user, **form.submission())
         return redirect(batch)
     return _home_page(request, form)
 

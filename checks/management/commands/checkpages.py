@@ -92,14 +92,7 @@ class Command(BaseCommand):
         )
         if not form.is_valid():
             raise CommandError(_form_errors(form), returncode=EXIT_USAGE)
-        batch = batch_create(
-            owner=owner,
-            entries=form.cleaned_data["entries"],
-            wiki=form.cleaned_data["wiki"],
-            mode=form.cleaned_data["mode"],
-            timeout=form.cleaned_data["timeout"],
-            duplicates=form.cleaned_data["duplicates"],
-        )
+        batch = batch_create(owner=owner, **form.submission())
         try:
             self._wait(batch, progress=not options["quiet"] and self.stderr.isatty())
         except KeyboardInterrupt:
