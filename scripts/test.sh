@@ -10,6 +10,22 @@ echo "==> ruff"
 .venv/bin/ruff format --check .
 echo "==> migrations are up to date"
 .venv/bin/python manage.py makemigrations --check --dry-run
+echo "==> Chromium for the browser tests"
+# Playwright drives Debian's Chromium: its own browser download needs the open internet.
+export WIKICHECK_CHROMIUM="${WIKICHECK_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$WIKICHECK_CHROMIUM" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$WIKICHECK_CHROMIUM is missing; install it as root: apt-get install chromium" >&2
+    exit 1
+  fi
+  echo "$WIKICHECK_CHROMIUM is missing: apt-get update && apt-get install -y chromium"
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; then
+    echo "Could not install chromium with apt-get; the browser tests need it." >&2
+    exit 1
+  fi
+  WIKICHECK_CHROMIUM=/usr/bin/chromium
+fi
+echo "Using $WIKICHECK_CHROMIUM"
 echo "==> pytest"
 status=0
 .venv/bin/pytest "$@" || status=$?
