@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Set everything up and run the whole test suite: lint, format, migrations, pytest.
-# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k progress`.
+# Set everything up and run the whole test suite: lint, format, migrations, then pytest twice,
+# on SQLite (the default) and on a local PostgreSQL server this script starts and stops.
+# Extra arguments go to both pytest runs, e.g. `bash scripts/test.sh -k progress`;
+# WIKICHECK_TEST_POSTGRES=0 skips the PostgreSQL run (a quick local check, not CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh requirements-dev.txt
@@ -26,10 +28,23 @@ if [ ! -x "$WIKICHECK_CHROMIUM" ]; then
   WIKICHECK_CHROMIUM=/usr/bin/chromium
 fi
 echo "Using $WIKICHECK_CHROMIUM"
-echo "==> pytest"
-status=0
-.venv/bin/pytest "$@" || status=$?
-if [ "$status" -eq 5 ]; then
-  echo "pytest collected no tests; that is a failure here." >&2
+if [ "${WIKICHECK_TEST_POSTGRES:-1}" != "0" ]; then
+  echo "==> PostgreSQL for the second run"
+  source scripts/postgres.sh
 fi
-exit "$status"
+
+run_pytest() {
+  local status=0
+  .venv/bin/pytest "$@" || status=$?
+  if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests; that is a failure here." >&2
+  fi
+  return "$status"
+}
+
+echo "==> pytest on SQLite"
+run_pytest "$@"
+if [ -n "${WIKICHECK_TEST_POSTGRES_URL:-}" ]; then
+  echo "==> pytest on PostgreSQL"
+  DATABASE_URL="$WIKICHECK_TEST_POSTGRES_URL" run_pytest "$@"
+fi

@@ -6,6 +6,13 @@ from checks import runner
 from checks.fakewiki import FakeWiki
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pool_stopped_before_the_test_database_goes(django_db_setup):
+    """The feeder keeps a connection; PostgreSQL cannot drop a test database still in use."""
+    yield
+    runner.executor_shutdown(wait=True, final=False)
+
+
 @pytest.fixture(autouse=True)
 def _no_background_sweeps(settings):
     """A feeder left running by an earlier test must not claim rows a test drives by hand.

@@ -1,0 +1,28 @@
+# Sourced by test.sh: a local PostgreSQL server for the suite's second run, on 127.0.0.1:5432.
+# Installs Debian's postgresql when it is missing (as root), starts the cluster, creates the
+# role `wikicheck` (allowed to create the test database), exports WIKICHECK_TEST_POSTGRES_URL,
+# and stops the server again when the calling script exits, if this script started it.
+set -euo pipefail
+if ! command -v pg_lsclusters >/dev/null || [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "PostgreSQL is missing; install it as root: apt-get install postgresql" >&2
+    exit 1
+  fi
+  echo "PostgreSQL is missing: apt-get update && apt-get install -y postgresql"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+read -r pg_version pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -n 1)
+if [ "$pg_status" != "online" ]; then
+  echo "Starting PostgreSQL $pg_version/$pg_cluster on port $pg_port"
+  pg_ctlcluster "$pg_version" "$pg_cluster" start
+  trap 'pg_ctlcluster "$pg_version" "$pg_cluster" stop || true' EXIT
+fi
+su postgres -c "psql -q -p $pg_port" <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wikicheck') THEN
+    CREATE ROLE wikicheck LOGIN PASSWORD 'wikicheck' CREATEDB;
+  END IF;
+END $$;
+SQL
+export WIKICHECK_TEST_POSTGRES_URL="postgres://wikicheck:wikicheck@127.0.0.1:$pg_port/wikicheck"
