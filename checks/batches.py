@@ -48,7 +48,7 @@ def batch_create(
             ),
         )
         # Workers in this or another thread must only look once the rows are committed.
-        transaction.on_commit(lambda: runner.workers_wake(pending=len(entries)))
+        transaction.on_commit(lambda: runner.workers_wake())
     return batch
 
 

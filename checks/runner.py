@@ -79,7 +79,7 @@ def executor_shutdown(*, wait: bool = False, final: bool = True) -> None:
         _stopping.clear()
 
 
-def workers_wake(*, pending: int | None = None) -> None:
+def workers_wake() -> None:
     """New pending rows exist: have the feeder look."""
     executor_get()
     if _feeder is not None and not _stopping.is_set():
