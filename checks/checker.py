@@ -58,6 +58,8 @@ class WikiSession(requests.Session):
         retries: int = 2,
         retry_after_max: int = 30,
         host_limits: Sequence[tuple[str, int]] = (),
+        host_limiter_url: str = "",
+        host_slot_seconds: float = 120,
     ) -> None:
         super().__init__()
         self.allowed_hosts = tuple(allowed_hosts)
@@ -78,7 +80,12 @@ class WikiSession(requests.Session):
             # After the last retry, hand back the final answer so its status code is recorded.
             raise_on_status=False,
         )
-        adapter = PoliteAdapter(limits=host_limits, max_retries=retry)
+        adapter = PoliteAdapter(
+            limits=host_limits,
+            redis_url=host_limiter_url,
+            lease_seconds=host_slot_seconds,
+            max_retries=retry,
+        )
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 

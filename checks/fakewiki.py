@@ -22,11 +22,12 @@ Knobs, plain attributes that may be changed while the server runs:
   "Retry-After: <maxlag_retry_after>" (default 1).
 
 Counters (`requests_total`, `requests_by_title`, `requests_by_method`, `connections_total`,
-`peak_concurrency`, and for api.php `api_requests`, `api_titles_total` and `api_titles_by_title`),
+`peak_concurrency`, `peak_concurrency_by_host` keyed by the requests' Host header (e.g.
+"127.0.0.1:8001"), and for api.php `api_requests`, `api_titles_total` and `api_titles_by_title`),
 `last_user_agent` and `last_accept_encoding` let tests see what clients really did. Requests to
-api.php count in `requests_total`, `requests_by_method` and `peak_concurrency`, but the titles
-they ask about count only in `api_titles_by_title` (titles as sent): `requests_by_title` stays
-the count of page requests per title.
+api.php count in `requests_total`, `requests_by_method` and both peaks, but the titles they ask
+about count only in `api_titles_by_title` (titles as sent): `requests_by_title` stays the count
+of page requests per title.
 
 A client in another process reads the counters at `GET /__fakewiki/stats` and zeroes them with
 `POST /__fakewiki/reset` (JSON answers; these requests are not counted themselves).
@@ -209,7 +210,9 @@ class _Handler(BaseHTTPRequestHandler):
             form=self._form(),
             accept_encoding=self.headers.get("Accept-Encoding"),
         )
-        with wiki._tracking(request, user_agent=self.headers.get("User-Agent")) as attempt:
+        with wiki._tracking(
+            request, user_agent=self.headers.get("User-Agent"), host=self.headers.get("Host", "")
+        ) as attempt:
             time.sleep(wiki.latency_ms / 1000)
             if answer_fault(self, wiki, request.title, attempt=attempt):
                 return
@@ -284,6 +287,7 @@ class FakeWiki:
         self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
         self._in_progress = 0
+        self._in_progress_by_host: Counter[str] = Counter()
         self.reset()
         # Bound now, so `port` is known (port=0 picks a free one) before anything is served.
         self._server = _Server((host, port), self)
@@ -336,6 +340,7 @@ class FakeWiki:
             self.requests_by_method: Counter[str] = Counter()
             self.connections_total = 0
             self.peak_concurrency = 0
+            self.peak_concurrency_by_host: dict[str, int] = {}
             self.api_requests = 0
             self.api_titles_total = 0
             self.api_titles_by_title: Counter[str] = Counter()
@@ -349,13 +354,14 @@ class FakeWiki:
                 "connections_total": self.connections_total,
                 "connections_open": len(self._connections),
                 "peak_concurrency": self.peak_concurrency,
+                "peak_concurrency_by_host": dict(self.peak_concurrency_by_host),
                 "api_requests": self.api_requests,
                 "api_titles_total": self.api_titles_total,
                 "api_titles_by_title": dict(self.api_titles_by_title),
             }
 
     @contextlib.contextmanager
-    def _tracking(self, request: Request, *, user_agent: str | None) -> Iterator[int]:
+    def _tracking(self, request: Request, *, user_agent: str | None, host: str) -> Iterator[int]:
         """Count the request while it is answered; yields its number among its title's requests."""
         with self._lock:
             self.requests_total += 1
@@ -367,11 +373,16 @@ class FakeWiki:
             self.last_accept_encoding = request.accept_encoding
             self._in_progress += 1
             self.peak_concurrency = max(self.peak_concurrency, self._in_progress)
+            self._in_progress_by_host[host] += 1
+            self.peak_concurrency_by_host[host] = max(
+                self.peak_concurrency_by_host.get(host, 0), self._in_progress_by_host[host]
+            )
         try:
             yield attempt
         finally:
             with self._lock:
                 self._in_progress -= 1
+                self._in_progress_by_host[host] -= 1
 
     def _api_request_counted(self, titles: list[str]) -> int:
         """Count an api.php request and the titles it asks about; returns its number."""

@@ -1,16 +1,19 @@
 """One place that keeps every request polite: a cap on concurrent requests per host.
 
-All worker threads of a process share the cap, because every request a WikiSession sends
-passes through PoliteAdapter.send(), retries and redirect hops included.
+Every request a WikiSession sends passes through PoliteAdapter.send(), retries and redirect hops
+included. Without a Redis URL the cap is a semaphore shared by the threads of one process; with
+one, the cap is kept in that Redis server (checks/host_slots.py) and shared by every process on
+every machine that uses it.
 """
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import urlsplit
 
 from requests.adapters import HTTPAdapter
 
+from checks.host_slots import DEFAULT_LEASE_SECONDS, redis_host_slot
 from checks.parsing import host_allowed
 
 _lock = threading.Lock()
@@ -28,9 +31,24 @@ def host_limit(*, url: str, limits: Sequence[tuple[str, int]]) -> int:
     return 0
 
 
+def host_slot(
+    *,
+    url: str,
+    limit: int,
+    redis_url: str = "",
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+) -> AbstractContextManager[None]:
+    """Hold one of the `limit` request slots of `url`'s host (and port) for the duration: in the
+    Redis server at `redis_url` when given, else in this process."""
+    if redis_url:
+        return redis_host_slot(
+            url=url, limit=limit, redis_url=redis_url, lease_seconds=lease_seconds
+        )
+    return _local_host_slot(url=url, limit=limit)
+
+
 @contextmanager
-def host_slot(*, url: str, limit: int) -> Iterator[None]:
-    """Hold one of the `limit` request slots of `url`'s host (and port) for the duration."""
+def _local_host_slot(*, url: str, limit: int) -> Iterator[None]:
     if limit <= 0:
         yield
         return
@@ -45,10 +63,25 @@ def host_slot(*, url: str, limit: int) -> Iterator[None]:
 class PoliteAdapter(HTTPAdapter):
     """An adapter that waits for a free slot of the request's host before sending."""
 
-    def __init__(self, *, limits: Sequence[tuple[str, int]], **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        limits: Sequence[tuple[str, int]],
+        redis_url: str = "",
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        **kwargs,
+    ) -> None:
         self.limits = tuple(limits)
+        self.redis_url = redis_url
+        self.lease_seconds = lease_seconds
         super().__init__(**kwargs)
 
     def send(self, request, *args, **kwargs):
-        with host_slot(url=request.url, limit=host_limit(url=request.url, limits=self.limits)):
+        slot = host_slot(
+            url=request.url,
+            limit=host_limit(url=request.url, limits=self.limits),
+            redis_url=self.redis_url,
+            lease_seconds=self.lease_seconds,
+        )
+        with slot:
             return super().send(request, *args, **kwargs)

@@ -211,6 +211,7 @@ def test_reset_zeroes_the_counters_but_keeps_the_knobs(
         "connections_total": 0,
         "connections_open": 1,
         "peak_concurrency": 0,
+        "peak_concurrency_by_host": {},
         "api_requests": 0,
         "api_titles_total": 0,
         "api_titles_by_title": {},
@@ -232,6 +233,7 @@ def test_snapshot_reports_the_counters_as_plain_values(
         "connections_total": 1,
         "connections_open": 1,
         "peak_concurrency": 1,
+        "peak_concurrency_by_host": {f"127.0.0.1:{wiki.port}": 1},
         "api_requests": 0,
         "api_titles_total": 0,
         "api_titles_by_title": {},
@@ -514,3 +516,16 @@ def test_counters_can_be_read_and_reset_from_another_process(wiki):
     assert stats["requests_total"] == 2
     assert stats["requests_by_title"] == {"Ocean": 1, "Island": 1}
     assert stats["connections_total"] == 2
+
+
+def test_peak_concurrency_by_host_is_keyed_by_host_header_and_reset(wiki: FakeWiki) -> None:
+    wiki.latency_ms = 200
+    by_ip = [wiki.wiki_url + "Earth"] * 3
+    by_name = [f"http://localhost:{wiki.port}/wiki/Earth"] * 2
+    get_all_at_once(by_ip + by_name)
+    peaks = dict(wiki.peak_concurrency_by_host)
+
+    wiki.reset()
+
+    assert peaks == {f"127.0.0.1:{wiki.port}": 3, f"localhost:{wiki.port}": 2}
+    assert wiki.snapshot()["peak_concurrency_by_host"] == {}
