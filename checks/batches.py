@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from checks import runner
+from checks import dispatch
 from checks.api import api_endpoint
 from checks.models import Batch, Result
 from checks.parsing import Entry
@@ -22,7 +22,7 @@ def batch_create(
     timeout: float | None = None,
     duplicates: int = 0,
 ) -> Batch:
-    """Store a batch and its pending results in one transaction, then wake the workers.
+    """Store a batch and its pending results in one transaction, then hand them to the workers.
 
     In API mode each page on a wiki with a configured API is looked up there; the others, and
     every page in page mode, get a request of their own.
@@ -48,7 +48,7 @@ def batch_create(
             ),
         )
         # Workers in this or another thread must only look once the rows are committed.
-        transaction.on_commit(lambda: runner.workers_wake())
+        transaction.on_commit(lambda: dispatch.work_submitted(batch_id=batch.pk))
     return batch
 
 
@@ -64,7 +64,7 @@ def batch_cancel(*, batch: Batch) -> bool:
     """Cancel a running batch; False when it had already ended."""
     cancelled = batch_cancel_rows(batch_id=batch.pk)
     if cancelled:
-        runner.batch_cancelled(batch.pk)
+        dispatch.batch_cancelled(batch_id=batch.pk)
     return cancelled
 
 

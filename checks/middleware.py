@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
-from checks import runner
+from checks import dispatch
 from checks.api_http import error_response
 
 # Room for the form's other fields and the multipart boundaries around an upload
@@ -52,7 +52,7 @@ def workers_resume_middleware(
     # Not in AppConfig.ready(), which runs for every management command, and not at import
     # time, which may be before a fork: the first request is in the process that serves.
     def middleware(request: HttpRequest) -> HttpResponse:
-        runner.workers_resume()
+        dispatch.work_resume()
         return get_response(request)
 
     return middleware

@@ -103,6 +103,27 @@ def results_claim(*, units: int, api_limit: int) -> list[list[Result]]:
     return [[_claimed(row, batches=batches) for row in unit] for unit in claimed]
 
 
+def results_claim_ids(*, ids: Sequence[int], lease_seconds: float) -> list[Result]:
+    """Claim these rows, in position order, where they still wait to be checked: pending, or
+    claimed longer than `lease_seconds` ago by a worker that must have died. Rows being checked
+    or already checked are left alone, so claiming the same rows twice checks them once.
+    """
+    cutoff = timezone.now() - timedelta(seconds=lease_seconds)
+    claimable = Result.objects.filter(pk__in=ids).filter(
+        Q(status=Result.Status.PENDING)
+        | Q(status=Result.Status.RUNNING, claimed_at__lt=cutoff, batch__status=Batch.Status.RUNNING)
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        claimable = claimable.select_for_update(skip_locked=True, of=("self",))
+    with _write_transaction():
+        rows = list(claimable.order_by("position", "id").values(*CLAIM_FIELDS))
+        Result.objects.filter(pk__in=[row["pk"] for row in rows]).update(
+            status=Result.Status.RUNNING, claimed_at=timezone.now()
+        )
+    batches: dict = {}
+    return [_claimed(row, batches=batches) for row in rows]
+
+
 def _units_from(rows: list[dict], *, pending, api_limit: int) -> list[list[dict]]:
     """Units from the head of the queue: every page row up to the first API row, or, when the
     queue starts with an API row, that row's batch's titles for the same API."""

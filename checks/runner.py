@@ -8,22 +8,15 @@ batch is not stuck behind a big one); cancelling a batch takes its rows out of t
 any process can finish any pending row, since each feeder sweeps for what others left.
 """
 
-import logging
 import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
 from django.conf import settings
-from django.utils import timezone
 
-from checks.api import titles_check
-from checks.checker import Outcome, Verdict, WikiSession, page_check, user_agent
 from checks.feeder import Feeder
-from checks.models import Result
-
-logger = logging.getLogger(__name__)
+from checks.units import unit_check
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
@@ -34,7 +27,6 @@ _in_flight = 0
 # Set on shutdown: workers finish the check in hand and take no more.
 _stopping = threading.Event()
 _resumed_pid: int | None = None
-_thread_state = threading.local()
 
 
 # --- The pool ----------------------------------------------------------------------------------
@@ -133,57 +125,10 @@ def _worker_loop(feeder: Feeder) -> None:
             if feeder.is_cancelled(unit[0].batch_id):
                 feeder.drop(unit)
                 continue
-            feeder.deliver(_check(unit))
+            feeder.deliver(unit_check(unit))
         finally:
             with _lock:
                 _in_flight -= 1
-
-
-def _check(unit: list[Result]) -> list[tuple[Result, Outcome]]:
-    """Check one unit: one page, or one API request's titles."""
-    batch = unit[0].batch
-    timeout = settings.WIKICHECK_TIMEOUT
-    if batch.timeout:
-        timeout = (batch.timeout, batch.timeout)
-    try:
-        if unit[0].api_url:
-            outcomes = titles_check(
-                api_url=unit[0].api_url,
-                titles=[row.title for row in unit],
-                session=_session(),
-                timeout=timeout,
-                maxlag=settings.WIKICHECK_MAXLAG,
-                maxlag_wait_max=settings.WIKICHECK_RETRY_AFTER_MAX,
-            )
-            return [(row, outcomes[row.title]) for row in unit]
-        (row,) = unit
-        return [(row, page_check(row.url, session=_session(), timeout=timeout))]
-    except Exception as exc:
-        # A bug, not a remote fault: still an outcome, so the batch finishes and says why.
-        logger.exception("checking %s failed unexpectedly", unit[0].url)
-        outcome = Outcome(
-            verdict=Verdict.ERROR,
-            http_status=None,
-            error=f"InternalError: {type(exc).__name__}: {exc}"[:500],
-            elapsed_ms=0,
-            checked_at=timezone.now(),
-        )
-        return [(row, outcome) for row in unit]
-
-
-def _session() -> requests.Session:
-    """One Session per worker thread, so connections to a wiki are reused between checks."""
-    options = {
-        "user_agent": user_agent(contact=settings.WIKICHECK_CONTACT),
-        "allowed_hosts": tuple(settings.WIKICHECK_ALLOWED_HOSTS),
-        "retries": settings.WIKICHECK_RETRIES,
-        "retry_after_max": settings.WIKICHECK_RETRY_AFTER_MAX,
-        "host_limits": tuple(settings.WIKICHECK_HOST_CONCURRENCY),
-    }
-    if getattr(_thread_state, "options", None) != options:
-        _thread_state.session = WikiSession(**options)
-        _thread_state.options = options
-    return _thread_state.session
 
 
 # --- Signals -------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 import os
+import shutil
+import subprocess
 
 import pytest
+import redis
 
 from checks import runner
-from checks.fakewiki import FakeWiki
+from checks.fakewiki import FakeWiki, free_port
+from tests.support import broker_use, wait_until
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -67,3 +71,57 @@ def other_user(django_user_model):
 def user_client(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis server: the test command's (WIKICHECK_TEST_REDIS_URL), else one started here."""
+    url = os.environ.get("WIKICHECK_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    if not shutil.which("redis-server"):
+        pytest.fail(
+            "redis-server is missing: run the suite with scripts/test.sh, which installs it"
+        )
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        cwd=tmp_path_factory.mktemp("redis"),
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def answers() -> bool:
+        assert server.poll() is None, "redis-server exited"
+        try:
+            return redis.Redis.from_url(url).ping()
+        except redis.ConnectionError:
+            return False
+
+    try:
+        wait_until(answers, timeout=15)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_broker(redis_url, settings):
+    """The Celery backend on, publishing to the real Redis server, emptied."""
+    redis.Redis.from_url(redis_url).flushdb()
+    settings.WIKICHECK_BACKEND = "celery"
+    settings.CELERY_BROKER_URL = redis_url
+    broker_use(redis_url)
+    return redis_url

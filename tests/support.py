@@ -10,6 +10,8 @@ from typing import TypeVar
 
 import requests
 
+from wikicheck_site.celery import app as celery_app
+
 ROOT = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
@@ -90,3 +92,11 @@ class ServerProcess:
             self.process.send_signal(sig)
             self.process.wait(timeout=timeout)
         return time.monotonic() - started
+
+
+def broker_use(url: str) -> None:
+    """Point the Celery app at another broker from the next publish on."""
+    celery_app.conf.broker_url = url
+    # The app caches its connection and producer pools, which hold the previous URL.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None

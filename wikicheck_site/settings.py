@@ -227,7 +227,8 @@ WIKICHECK_LEASE_SECONDS = int(os.environ.get("WIKICHECK_LEASE_SECONDS", "300"))
 # Hosts whose pages are looked up through the MediaWiki Action API, 50 titles a request, and
 # where their api.php lives; pages on other hosts get one HEAD request each.
 WIKICHECK_API_PATHS = env_pairs("WIKICHECK_API_PATHS", "*.wikipedia.org=/w/api.php")
-# Most requests in flight at once per host, shared by all workers of a process (0: no cap).
+# Most requests in flight at once per host (0: no cap), shared by all workers of a process, or by
+# every process on every machine when WIKICHECK_HOST_LIMITER_URL names a Redis server.
 WIKICHECK_HOST_CONCURRENCY = [
     (pattern, int(limit))
     for pattern, limit in env_pairs("WIKICHECK_HOST_CONCURRENCY", "*.wikipedia.org=3")
@@ -237,3 +238,38 @@ WIKICHECK_MAXLAG = int(os.environ.get("WIKICHECK_MAXLAG", "5"))
 # How often each server process looks for pending work it was not told about (another
 # process's batch, rows requeued after a crash).
 WIKICHECK_SWEEP_SECONDS = float(os.environ.get("WIKICHECK_SWEEP_SECONDS", "5"))
+
+# --- Where checks run: the in-process thread pool, or Celery workers ----------------------------
+
+WIKICHECK_BACKEND = os.environ.get("WIKICHECK_BACKEND", "threads").strip().lower() or "threads"
+if WIKICHECK_BACKEND not in {"threads", "celery"}:
+    raise ImproperlyConfigured(
+        f"WIKICHECK_BACKEND must be 'threads' or 'celery', not '{WIKICHECK_BACKEND}'"
+    )
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+# The per-host caps hold across processes through Redis; with Celery they must, since every
+# worker on every machine sends requests.
+WIKICHECK_HOST_LIMITER_URL = os.environ.get(
+    "WIKICHECK_HOST_LIMITER_URL", CELERY_BROKER_URL if WIKICHECK_BACKEND == "celery" else ""
+)
+# How long a slot of the per-host cap in Redis outlives a worker killed while holding it.
+WIKICHECK_HOST_SLOT_SECONDS = float(os.environ.get("WIKICHECK_HOST_SLOT_SECONDS", "120"))
+# Pages per Celery task (titles bound for an API go 50 to a task, one request).
+WIKICHECK_CHUNK_PAGES = int(os.environ.get("WIKICHECK_CHUNK_PAGES", "8"))
+
+CELERY_TASK_DEFAULT_QUEUE = "wikicheck"
+# A task is acknowledged when it has run, so a worker that dies mid-chunk leaves its message to
+# be delivered again; checks.tasks makes running a chunk twice harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Checking is waiting on the network: threads, as many as the thread backend has per process.
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = WIKICHECK_MAX_WORKERS
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Priorities let the first chunks of a new batch overtake the tail of a large one.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "queue_order_strategy": "priority",
+    "priority_steps": list(range(10)),
+}
