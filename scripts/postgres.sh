@@ -3,6 +3,7 @@
 # role `wikicheck` (allowed to create the test database), exports WIKICHECK_TEST_POSTGRES_URL,
 # and stops the server again when the calling script exits, if this script started it.
 set -euo pipefail
+source scripts/on_exit.sh
 if ! command -v pg_lsclusters >/dev/null || [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "PostgreSQL is missing; install it as root: apt-get install postgresql" >&2
@@ -16,7 +17,7 @@ read -r pg_version pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -n
 if [ "$pg_status" != "online" ]; then
   echo "Starting PostgreSQL $pg_version/$pg_cluster on port $pg_port"
   pg_ctlcluster "$pg_version" "$pg_cluster" start
-  trap 'pg_ctlcluster "$pg_version" "$pg_cluster" stop || true' EXIT
+  on_exit "pg_ctlcluster '$pg_version' '$pg_cluster' stop"
 fi
 su postgres -c "psql -q -p $pg_port" <<'SQL'
 DO $$ BEGIN

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up and run the whole test suite: lint, format, migrations, then pytest twice,
-# on SQLite (the default) and on a local PostgreSQL server this script starts and stops.
+# on SQLite (the default) and on a local PostgreSQL server, with a Redis server for the Celery
+# backend's tests; this script starts both servers and stops them.
 # Extra arguments go to both pytest runs, e.g. `bash scripts/test.sh -k progress`;
 # WIKICHECK_TEST_POSTGRES=0 skips the PostgreSQL run (a quick local check, not CI).
 set -euo pipefail
@@ -28,6 +29,8 @@ if [ ! -x "$WIKICHECK_CHROMIUM" ]; then
   WIKICHECK_CHROMIUM=/usr/bin/chromium
 fi
 echo "Using $WIKICHECK_CHROMIUM"
+echo "==> Redis for the Celery backend"
+source scripts/redis.sh
 if [ "${WIKICHECK_TEST_POSTGRES:-1}" != "0" ]; then
   echo "==> PostgreSQL for the second run"
   source scripts/postgres.sh
