@@ -157,6 +157,11 @@ _sweeps_stop = threading.Event()
 
 @worker_ready.connect
 def _sweeps_start(**kwargs) -> None:
+    if settings.WIKICHECK_BACKEND != "celery":
+        # The web processes' pools check this database's rows; sweeping them into tasks too
+        # would put a second set of workers on the same wikis.
+        logger.warning("WIKICHECK_BACKEND is not 'celery': this worker will not sweep")
+        return
     _sweeps_stop.clear()
     threading.Thread(target=_sweeps, name="wikicheck-sweeper", daemon=True).start()
 

@@ -193,6 +193,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_nothing_is_checked_twice(cl
     requests = wiki.requests_by_title
     checked_twice = {title for title, count in requests.items() if count > 1}
     final_at_kill = {title for title, status in at_kill.items() if status == "exists"}
+    # The figures the README quotes (shown with `pytest -s`).
+    print(
+        f"killed at {Counter(at_kill.values())}; requested twice: {len(checked_twice)}; "
+        f"peak per host: {wiki.peak_concurrency_by_host}"
+    )
     assert 75 <= len(final_at_kill) < 300, "the kill came mid-batch"
     assert set(statuses(batch).values()) == {"exists"}
     assert (batch.done, batch.exists_count) == (300, 300)
