@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from checks.api import TITLES_PER_REQUEST
 from checks.models import Batch, Result
-from checks.queue import results_claim_ids, results_record, results_recover_stale, results_release
+from checks.queue import results_claim_ids, results_recover_stale, results_release
+from checks.recorder import outcomes_submit
 from checks.units import unit_check
 
 logger = logging.getLogger(__name__)
@@ -102,9 +103,9 @@ def _rest(pages: list[int], titles: dict[str, list[int]]) -> list[tuple[list[int
     max_retries=10,
 )
 def chunk_check(*, result_ids: list[int], api: bool) -> int:
-    """Check the rows of one chunk that still wait; returns how many outcomes were stored."""
+    """Check the rows of one chunk that still wait; returns how many were checked."""
     units = [result_ids] if api else [[pk] for pk in result_ids]
-    stored = 0
+    tickets = []
     for ids in units:
         rows = results_claim_ids(ids=ids, lease_seconds=settings.WIKICHECK_LEASE_SECONDS)
         if not rows:
@@ -115,8 +116,11 @@ def chunk_check(*, result_ids: list[int], api: bool) -> int:
             # The worker is stopping mid-check: the rows go back to the queue at once.
             results_release(results=rows)
             raise
-        stored += results_record(outcomes=outcomes)
-    return stored
+        tickets.append(outcomes_submit(outcomes))
+    # Acknowledged (by returning) only once every outcome is stored.
+    for ticket in tickets:
+        ticket.wait()
+    return sum(len(ticket.outcomes) for ticket in tickets)
 
 
 # --- Sweeping ------------------------------------------------------------------------------------

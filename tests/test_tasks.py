@@ -19,6 +19,11 @@ from checks.tasks import chunk_check, chunks_of, queue_length, work_sweep
 from tests.support import broker_use
 
 
+@pytest.fixture(autouse=True)
+def _celery_backend(celery_broker):
+    """Batches created here go to the broker, not to this process's pool."""
+
+
 @pytest.fixture
 def owner(db):
     return get_user_model().objects.create_user(username="task-owner")
@@ -70,7 +75,7 @@ def test_titles_bound_for_an_api_go_out_fifty_to_a_chunk(owner, fake_wiki, setti
     assert [(len(ids), api) for ids, api in chunks] == [(50, True), (50, True), (20, True)]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_chunk_checks_its_pages_and_finishes_the_batch(owner, fake_wiki):
     batch = page_batch(owner, fake_wiki, ["Ocean", "Missing page", "Forest"])
 
@@ -82,7 +87,7 @@ def test_a_chunk_checks_its_pages_and_finishes_the_batch(owner, fake_wiki):
     assert (batch.status, batch.done) == ("finished", 3)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_an_api_chunk_asks_about_all_its_titles_in_one_request(owner, fake_wiki, settings):
     settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
     titles = [f"Title {n}" for n in range(30)] + ["Missing one"]
@@ -97,7 +102,7 @@ def test_an_api_chunk_asks_about_all_its_titles_in_one_request(owner, fake_wiki,
     assert set(statuses(batch).values()) == {"exists", "missing"}
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_running_a_chunk_again_checks_nothing_twice(owner, fake_wiki):
     batch = page_batch(owner, fake_wiki, [f"Page {n}" for n in range(5)])
     chunk_check(result_ids=ids_of(batch), api=False)
@@ -109,7 +114,7 @@ def test_running_a_chunk_again_checks_nothing_twice(owner, fake_wiki):
     assert Batch.objects.get(pk=batch.pk).done == 5
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_chunk_takes_over_rows_whose_worker_died_but_not_rows_being_checked(
     owner, fake_wiki, settings
 ):
@@ -125,7 +130,7 @@ def test_a_chunk_takes_over_rows_whose_worker_died_but_not_rows_being_checked(
     assert fake_wiki.requests_by_title == {"Abandoned": 1}
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_chunk_of_a_cancelled_batch_checks_nothing(owner, fake_wiki):
     batch = page_batch(owner, fake_wiki, ["Ocean", "Forest"])
     batch_cancel(batch=batch)
