@@ -6,11 +6,14 @@ side in it, so the machine's speed matters less than the shape of the result.
     python bench/bench.py            # every scenario
     python bench/bench.py api        # only the named scenarios
 
-It uses a throwaway SQLite database (the default engine) and only loopback addresses.
+It uses a throwaway SQLite database (the default engine), or the database that
+WIKICHECK_BENCH_DATABASE_URL names, and only loopback addresses. The celery scenario needs
+PostgreSQL there and a Redis server at WIKICHECK_BENCH_REDIS_URL; scripts/bench.sh provides both.
 """
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +29,13 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORKDIR = Path(tempfile.mkdtemp(prefix="wikicheck-bench-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR / 'bench.sqlite3'}"
+os.environ["DATABASE_URL"] = os.environ.get("WIKICHECK_BENCH_DATABASE_URL") or (
+    f"sqlite:///{WORKDIR / 'bench.sqlite3'}"
+)
+REDIS_URL = os.environ.get("WIKICHECK_BENCH_REDIS_URL", "")
+if REDIS_URL:
+    # Celery reads its broker from here before the settings, so this process publishes there.
+    os.environ["CELERY_BROKER_URL"] = REDIS_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wikicheck_site.settings")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
@@ -106,6 +115,75 @@ class RemoteWiki:
         self.process.wait(timeout=10)
 
 
+class CeleryWorkers:
+    """`celery -A wikicheck_site worker` processes sharing the bench's database and Redis, each
+    with `threads` threads, started side by side; ready for tasks once constructed."""
+
+    def __init__(self, *, wiki: RemoteWiki, workers: int, threads: int, host_cap: int) -> None:
+        host = f"127.0.0.1:{wiki.port}"
+        env = {
+            **os.environ,
+            "WIKICHECK_BACKEND": "celery",
+            "CELERY_BROKER_URL": REDIS_URL,
+            "WIKICHECK_MAX_WORKERS": str(threads),
+            "WIKICHECK_ALLOWED_HOSTS": host,
+            "WIKICHECK_DEFAULT_WIKI": wiki.wiki_url,
+            # A cap of 0 is no cap; the cap is kept in Redis, shared by both workers.
+            "WIKICHECK_HOST_CONCURRENCY": f"{host}={host_cap}",
+        }
+        self.logs = [WORKDIR / f"celery-{time.time_ns()}-{n}.log" for n in range(workers)]
+        self.processes: list[subprocess.Popen] = []
+        for n, log in enumerate(self.logs):
+            with log.open("w") as output:
+                self.processes.append(
+                    subprocess.Popen(
+                        [
+                            *(sys.executable, "-m", "celery", "-A", "wikicheck_site", "worker"),
+                            *("--hostname", f"bench{n}@%h", "--loglevel", "INFO"),
+                            *("--without-mingle", "--without-gossip"),
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        for process, log in zip(self.processes, self.logs, strict=True):
+            while " ready." not in log.read_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"a Celery worker did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.1)
+
+    def tasks_run(self) -> list[int]:
+        """Tasks each worker has run, from its log."""
+        return [log.read_text().count(" succeeded in ") for log in self.logs]
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def __enter__(self) -> "CeleryWorkers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 def configure(*, wiki: RemoteWiki, workers: int, host_cap: int = 0, api: bool = False) -> None:
     """Point the app at the fake wiki, with a fresh pool of `workers` threads."""
     host = f"127.0.0.1:{wiki.port}"
@@ -143,6 +221,47 @@ def run_batch(*, wiki: RemoteWiki, titles: list[str], mode: str) -> tuple[Batch,
 
 def outcomes(batch: Batch) -> dict[str, str]:
     return dict(batch.results.values_list("title", "status"))
+
+
+@dataclass
+class BackendRun:
+    """One batch checked by one backend, and what the fake wiki saw of it."""
+
+    seconds: float
+    outcomes: dict[str, str]
+    peak_concurrency: int
+    most_requests_per_page: int
+
+
+def backend_run(*, wiki: RemoteWiki, titles: list[str]) -> BackendRun:
+    wiki.reset()
+    batch, seconds = run_batch(wiki=wiki, titles=titles, mode="page")
+    stats = wiki.stats()
+    return BackendRun(
+        seconds=seconds,
+        outcomes=outcomes(batch),
+        peak_concurrency=max(stats["peak_concurrency_by_host"].values()),
+        most_requests_per_page=max(stats["requests_by_title"].values()),
+    )
+
+
+def backends_compare(
+    *, wiki: RemoteWiki, titles: list[str], workers: int, threads: int, host_cap: int
+) -> tuple[BackendRun, BackendRun, list[int]]:
+    """The same batch on this process's thread pool, then on `workers` Celery workers of
+    `threads` threads, as many threads in all; also how many tasks each worker ran."""
+    configure(wiki=wiki, workers=workers * threads, host_cap=host_cap)
+    pool = backend_run(wiki=wiki, titles=titles)
+    # One backend at a time: each sweeps for pending rows it was not given, and would take
+    # some of the other's batch.
+    runner.executor_shutdown(wait=True, final=False)
+    with CeleryWorkers(wiki=wiki, workers=workers, threads=threads, host_cap=host_cap) as cluster:
+        settings.WIKICHECK_BACKEND = "celery"
+        try:
+            celery = backend_run(wiki=wiki, titles=titles)
+        finally:
+            settings.WIKICHECK_BACKEND = "threads"
+    return pool, celery, cluster.tasks_run()
 
 
 def threaded(work: Callable[[int], object], count: int, *, workers: int | None) -> float:
@@ -249,7 +368,7 @@ def scenario_cpu(quick: bool) -> list[Figure]:
         wiki.reset()
         with (
             Timed(feeder, "results_claim", "results_record") as database,
-            Timed(runner, "_check") as checking,
+            Timed(runner, "unit_check") as checking,
         ):
             _, seconds = run_batch(wiki=wiki, titles=titles, mode="page")
         connections = wiki.stats()["connections_total"]
@@ -457,12 +576,101 @@ def scenario_reads(quick: bool) -> list[Figure]:
     ]
 
 
+def scenario_celery(quick: bool) -> list[Figure]:
+    """The thread pool against Celery: one batch, 16 workers either way (one process of 16
+    threads, or 2 worker processes of 8), on PostgreSQL; then the same under a per-host cap."""
+    # Both backends on PostgreSQL, where Celery workers meet: against SQLite the comparison
+    # would measure the database rather than the backend.
+    if connection.vendor != "postgresql":
+        reason = f"needs PostgreSQL in WIKICHECK_BENCH_DATABASE_URL, not {connection.display_name}"
+        return [Figure("celery", "skipped", f"{reason} (scripts/bench.sh sets it up)", "", None)]
+    if not REDIS_URL:
+        reason = "needs a Redis server in WIKICHECK_BENCH_REDIS_URL"
+        return [Figure("celery", "skipped", f"{reason} (scripts/bench.sh starts one)", "", None)]
+    # Fewer pages would leave each thread too few chunks of 8 for the ratio to mean much, so
+    # --quick only shortens the capped run.
+    count, capped_count = 1000, (100 if quick else 300)
+    latency, workers, threads, cap = 100, 2, 8, 3
+    titles = [f"Missing page {n}" if n % 10 == 0 else f"Page {n}" for n in range(count)]
+    with RemoteWiki(latency_ms=latency) as wiki:
+        pool, celery, tasks = backends_compare(
+            wiki=wiki, titles=titles, workers=workers, threads=threads, host_cap=0
+        )
+        capped_pool, capped_celery, _ = backends_compare(
+            wiki=wiki, titles=titles[:capped_count], workers=workers, threads=threads, host_cap=cap
+        )
+    bound = count * latency / 1000 / (workers * threads)
+    ratio = celery.seconds / pool.seconds
+    same = pool.outcomes == celery.outcomes
+    most_requests = max(pool.most_requests_per_page, celery.most_requests_per_page)
+    name = f"celery ({count} pages, {latency} ms, {workers * threads} workers, no host cap)"
+    capped_bound = capped_count * latency / 1000 / cap
+    capped_peaks = (capped_pool.peak_concurrency, capped_celery.peak_concurrency)
+    capped_same = capped_pool.outcomes == capped_celery.outcomes
+    capped_name = f"celery ({capped_count} pages, {latency} ms, host cap {cap})"
+    return [
+        Figure(name, "lower bound N*L/W", f"{bound:.2f} s", "", None),
+        Figure(
+            name,
+            f"threads backend (1 process x {workers * threads} threads)",
+            f"{pool.seconds:.2f} s, {count / pool.seconds:.0f} pages/s",
+            "",
+            None,
+        ),
+        Figure(
+            name,
+            f"Celery backend ({workers} workers x {threads} threads)",
+            f"{celery.seconds:.2f} s, {count / celery.seconds:.0f} pages/s",
+            "",
+            None,
+        ),
+        # Measured at 1.2x to 1.4x on 2 cores: a Celery worker claims each page in a
+        # transaction of its own (the pool's feeder claims eight units a transaction), pays for
+        # each task's message, and a chunk of 8 pages leaves a tail of up to 8 latencies. 1.6x
+        # is above that noise and still catches Celery falling further behind.
+        Figure(name, "Celery / threads wall time", f"{ratio:.2f}x", "<= 1.60x", ratio <= 1.6),
+        Figure(
+            name,
+            "peak concurrent requests (threads / Celery)",
+            f"{pool.peak_concurrency} / {celery.peak_concurrency}",
+            "",
+            None,
+        ),
+        Figure(name, "tasks run by each Celery worker", " / ".join(map(str, tasks)), "", None),
+        Figure(name, "identical outcomes on both backends", str(same), "True", same),
+        Figure(name, "most requests for one page", str(most_requests), "1", most_requests == 1),
+        Figure(capped_name, "lower bound N*L/cap", f"{capped_bound:.2f} s", "", None),
+        Figure(
+            capped_name,
+            "wall time (threads / Celery)",
+            f"{capped_pool.seconds:.2f} s / {capped_celery.seconds:.2f} s",
+            "",
+            None,
+        ),
+        Figure(
+            capped_name,
+            "peak concurrent requests (threads / Celery)",
+            " / ".join(map(str, capped_peaks)),
+            f"<= {cap}",
+            max(capped_peaks) <= cap,
+        ),
+        Figure(
+            capped_name,
+            "identical outcomes on both backends",
+            str(capped_same),
+            "True",
+            capped_same,
+        ),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[bool], list[Figure]]] = {
     "latency": scenario_latency,
     "cpu": scenario_cpu,
     "api": scenario_api,
     "large": scenario_large,
     "reads": scenario_reads,
+    "celery": scenario_celery,
 }
 
 
@@ -482,7 +690,8 @@ def main() -> int:
     for name in arguments.scenarios or SCENARIOS:
         figures += SCENARIOS[name](arguments.quick)
     runner.executor_shutdown(wait=True)
-    print(f"wikicheck benchmark on {os.cpu_count()} cores, SQLite, fake wiki on 127.0.0.1\n")
+    engine = connection.display_name
+    print(f"wikicheck benchmark on {os.cpu_count()} cores, {engine}, fake wiki on 127.0.0.1\n")
     print("| scenario | figure | value | target | result |\n|---|---|---|---|---|")
     for figure in figures:
         verdict = {True: "PASS", False: "FAIL", None: ""}[figure.passed]

@@ -1,6 +1,43 @@
 #!/usr/bin/env bash
 # Set everything up and run the benchmark (bench/bench.py); arguments pick scenarios.
+# Every scenario runs on a throwaway SQLite database (the default engine), except `celery`,
+# which compares the two backends on PostgreSQL, where Celery workers meet: it gets a private
+# Redis server and a throwaway database on the local PostgreSQL server, dropped (and the servers
+# stopped, those this script started) when the script exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh requirements.txt
-exec .venv/bin/python bench/bench.py "$@"
+
+flags=()
+scenarios=()
+for argument in "$@"; do
+  case "$argument" in
+    -*) flags+=("$argument") ;;
+    *) scenarios+=("$argument") ;;
+  esac
+done
+[ "${#scenarios[@]}" -gt 0 ] || scenarios=(latency cpu api large reads celery)
+on_sqlite=()
+celery=0
+for scenario in "${scenarios[@]}"; do
+  if [ "$scenario" = celery ]; then celery=1; else on_sqlite+=("$scenario"); fi
+done
+
+if [ "${#on_sqlite[@]}" -gt 0 ]; then
+  .venv/bin/python bench/bench.py "${flags[@]}" "${on_sqlite[@]}"
+fi
+if [ "$celery" = 1 ]; then
+  echo "==> Redis and PostgreSQL for the celery scenario"
+  source scripts/redis.sh
+  source scripts/postgres.sh
+  bench_database="wikicheck_bench_$$"
+  maintenance_url="${WIKICHECK_TEST_POSTGRES_URL%/*}/postgres"
+  createdb --maintenance-db="$maintenance_url" "$bench_database"
+  # --force: a worker killed mid-run may have left its connection behind.
+  on_exit "dropdb --maintenance-db='$maintenance_url' --if-exists --force '$bench_database'"
+  # Workers keep their connections between tasks, as docs/deploy.md recommends.
+  DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-60}" \
+    WIKICHECK_BENCH_DATABASE_URL="${WIKICHECK_TEST_POSTGRES_URL%/*}/$bench_database" \
+    WIKICHECK_BENCH_REDIS_URL="$WIKICHECK_TEST_REDIS_URL" \
+    .venv/bin/python bench/bench.py "${flags[@]}" celery
+fi
