@@ -15,8 +15,9 @@ from checks.batches import batch_cancel, batch_create
 from checks.fakewiki import free_port
 from checks.models import Batch
 from checks.parsing import Entry
-from checks.tasks import chunk_check, chunks_of, queue_length, work_sweep
+from checks.tasks import CHUNKS_PER_PRIORITY, chunk_check, chunks_of, queue_length, work_sweep
 from tests.support import broker_use
+from wikicheck_site.celery import app as celery_app
 
 
 @pytest.fixture(autouse=True)
@@ -197,3 +198,22 @@ def test_the_sweep_publishes_nothing_while_the_queue_still_holds_work(
 
     assert sent == 0
     assert queue_length() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_small_batch_overtakes_the_tail_of_a_large_one_in_the_queue(owner, fake_wiki, settings):
+    settings.WIKICHECK_CHUNK_PAGES = 1
+    large = page_batch(owner, fake_wiki, [f"Large {n}" for n in range(40)])
+    small = page_batch(owner, fake_wiki, ["Small"])
+
+    with celery_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
+        order = []
+        for _ in range(41):
+            message = queue.get(timeout=5)
+            order.append(message.payload[1]["result_ids"][0])
+            message.ack()
+        queue.close()
+
+    assert order.index(ids_of(small)[0]) <= CHUNKS_PER_PRIORITY
+    assert order[:CHUNKS_PER_PRIORITY] == ids_of(large)[:CHUNKS_PER_PRIORITY]
