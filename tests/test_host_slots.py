@@ -161,14 +161,19 @@ def test_release_wakes_a_waiter_without_waiting_for_its_poll(
     assert not had_slot_while_held
 
 
-def test_no_cap_never_asks_redis(wiki: FakeWiki) -> None:
+def session_without_redis(wiki: FakeWiki, *, cap: int) -> WikiSession:
+    """A session capped at `cap` per host, whose limiter's Redis refuses connections."""
     host = f"127.0.0.1:{wiki.port}"
-    session = WikiSession(
+    return WikiSession(
         user_agent="wikicheck-test",
         allowed_hosts=[host],
-        host_limits=[(host, 0)],
+        host_limits=[(host, cap)],
         host_limiter_url=f"redis://127.0.0.1:{free_port()}/0",
     )
+
+
+def test_no_cap_never_asks_redis(wiki: FakeWiki) -> None:
+    session = session_without_redis(wiki, cap=0)
 
     outcome = page_check(wiki.wiki_url + "Ocean", session=session, timeout=TIMEOUT)
 
@@ -176,13 +181,7 @@ def test_no_cap_never_asks_redis(wiki: FakeWiki) -> None:
 
 
 def test_unreachable_redis_is_recorded_as_an_error_and_nothing_is_sent(wiki: FakeWiki) -> None:
-    host = f"127.0.0.1:{wiki.port}"
-    session = WikiSession(
-        user_agent="wikicheck-test",
-        allowed_hosts=[host],
-        host_limits=[(host, 3)],
-        host_limiter_url=f"redis://127.0.0.1:{free_port()}/0",
-    )
+    session = session_without_redis(wiki, cap=3)
 
     outcome = page_check(wiki.wiki_url + "Ocean", session=session, timeout=TIMEOUT)
 
