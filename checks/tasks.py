@@ -8,7 +8,7 @@ and its rows in flight elsewhere claimed, so each page is checked once.
 
 The sweep, run by one worker at a time, is what makes a lost message lose nothing: it requeues
 rows whose worker died (their lease ran out) and, once the broker's queue is empty, publishes
-again whatever is still pending.
+again the pending rows of batches no worker is busy with.
 """
 
 import logging
@@ -134,13 +134,19 @@ def work_sweep() -> int:
         logger.warning("requeued %d rows whose worker stopped before storing them", recovered)
     if queue_length():
         return 0
-    # A batch being published right now is left to its publisher.
-    settled = timezone.now() - PUBLISH_GRACE
+    now = timezone.now()
+    # A worker checking some of a batch's rows is likely to hold tasks for its other pending
+    # rows too; the batch is looked at again once nothing of it is in hand.
+    in_hand = Result.objects.filter(
+        status=Result.Status.RUNNING,
+        claimed_at__gte=now - timedelta(seconds=settings.WIKICHECK_LEASE_SECONDS),
+    ).values("batch_id")
     pending = Result.objects.filter(
         status=Result.Status.PENDING,
         batch__status=Batch.Status.RUNNING,
-        batch__created_at__lt=settled,
-    )
+        # A batch being published right now is left to its publisher.
+        batch__created_at__lt=now - PUBLISH_GRACE,
+    ).exclude(batch_id__in=in_hand)
     sent = _publish(pending)
     if sent:
         logger.warning("published %d chunks again for pending rows no message carried", sent)
@@ -149,8 +155,8 @@ def work_sweep() -> int:
 
 def queue_length() -> int:
     """Messages waiting in the broker's queue (not those a worker has taken)."""
-    with current_app.connection_for_read() as connection:
-        declared = connection.default_channel.queue_declare(
+    with current_app.connection_for_read() as broker:
+        declared = broker.default_channel.queue_declare(
             queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=False
         )
         return declared.message_count

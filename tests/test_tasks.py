@@ -217,3 +217,18 @@ def test_a_small_batch_overtakes_the_tail_of_a_large_one_in_the_queue(owner, fak
 
     assert order.index(ids_of(small)[0]) <= CHUNKS_PER_PRIORITY
     assert order[:CHUNKS_PER_PRIORITY] == ids_of(large)[:CHUNKS_PER_PRIORITY]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_leaves_a_batch_alone_while_a_worker_is_checking_it(
+    owner, fake_wiki, celery_broker
+):
+    batch = page_batch(owner, fake_wiki, ["In flight", "Next in its chunk"])
+    redis.Redis.from_url(celery_broker).flushdb()
+    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    batch.results.filter(title="In flight").update(status="running", claimed_at=timezone.now())
+
+    sent = work_sweep()
+
+    assert (sent, queue_length()) == (0, 0)
+    assert statuses(batch) == {"In flight": "running", "Next in its chunk": "pending"}
