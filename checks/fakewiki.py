@@ -286,7 +286,6 @@ class FakeWiki:
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
-        self._in_progress = 0
         self._in_progress_by_host: Counter[str] = Counter()
         self.reset()
         # Bound now, so `port` is known (port=0 picks a free one) before anything is served.
@@ -371,9 +370,8 @@ class FakeWiki:
             attempt = self.requests_by_title[request.title] if request.title is not None else 0
             self.last_user_agent = user_agent
             self.last_accept_encoding = request.accept_encoding
-            self._in_progress += 1
-            self.peak_concurrency = max(self.peak_concurrency, self._in_progress)
             self._in_progress_by_host[host] += 1
+            self.peak_concurrency = max(self.peak_concurrency, self._in_progress_by_host.total())
             self.peak_concurrency_by_host[host] = max(
                 self.peak_concurrency_by_host.get(host, 0), self._in_progress_by_host[host]
             )
@@ -381,7 +379,6 @@ class FakeWiki:
             yield attempt
         finally:
             with self._lock:
-                self._in_progress -= 1
                 self._in_progress_by_host[host] -= 1
 
     def _api_request_counted(self, titles: list[str]) -> int:

@@ -72,16 +72,20 @@ def results_insert(*, batch_id, rows: Iterable[tuple[str, str, str]]) -> None:
         )
 
 
+def _passing_over_locked(rows):
+    """`rows` read so that rows another transaction is claiming are passed over instead of
+    waited for (where the database can); only the result rows are locked, not their batch."""
+    if connection.features.has_select_for_update_skip_locked:
+        return rows.select_for_update(skip_locked=True, of=("self",))
+    return rows
+
+
 def results_claim(*, units: int, api_limit: int) -> list[list[Result]]:
     """Take up to `units` units of work from the queue, in queue order (lowest position first,
     across batches), in one transaction: a unit is one page to request, or up to `api_limit`
     pending titles of one batch bound for the same API. Empty when the queue is.
     """
-    pending = Result.objects.filter(status=Result.Status.PENDING)
-    if connection.features.has_select_for_update_skip_locked:
-        # Rows another transaction is claiming are passed over instead of waited for; only
-        # the result rows are locked, not their batch.
-        pending = pending.select_for_update(skip_locked=True, of=("self",))
+    pending = _passing_over_locked(Result.objects.filter(status=Result.Status.PENDING))
     claimed: list[list[dict]] = []
     with _write_transaction():
         while len(claimed) < units:
@@ -113,8 +117,7 @@ def results_claim_ids(*, ids: Sequence[int], lease_seconds: float) -> list[Resul
         Q(status=Result.Status.PENDING)
         | Q(status=Result.Status.RUNNING, claimed_at__lt=cutoff, batch__status=Batch.Status.RUNNING)
     )
-    if connection.features.has_select_for_update_skip_locked:
-        claimable = claimable.select_for_update(skip_locked=True, of=("self",))
+    claimable = _passing_over_locked(claimable)
     with _write_transaction():
         rows = list(claimable.order_by("position", "id").values(*CLAIM_FIELDS))
         Result.objects.filter(pk__in=[row["pk"] for row in rows]).update(

@@ -42,6 +42,13 @@ def fake_wiki_server():
 
 
 @pytest.fixture
+def wiki():
+    """A fake wiki of the test's own, so no other test's requests reach its counters."""
+    with FakeWiki() as server:
+        yield server
+
+
+@pytest.fixture
 def fake_wiki(fake_wiki_server, settings):
     """The local fake wiki, allowed and chosen as the default wiki, with fresh counters."""
     fake_wiki_server.reset()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from checks.fakewiki import FakeWiki, free_port
+from checks.fakewiki import free_port
 from checks.models import Batch, Result
 from tests.support import ROOT, ServerProcess, wait_until
 
@@ -26,12 +26,6 @@ PASSWORD = "celery-pass-123"
 HOST_CAP = 3
 WORKER_THREADS = 8
 LEASE_SECONDS = 6
-
-
-@pytest.fixture
-def wiki():
-    with FakeWiki() as wiki:
-        yield wiki
 
 
 class Cluster:

@@ -42,12 +42,6 @@ def get_all_at_once(urls: list[str]) -> list[requests.Response]:
 
 
 @pytest.fixture
-def wiki() -> Iterator[FakeWiki]:
-    with FakeWiki() as server:
-        yield server
-
-
-@pytest.fixture
 def session() -> Iterator[requests.Session]:
     with requests.Session() as client:
         yield client

@@ -13,12 +13,6 @@ QUERY = {"action": "query", "format": "json", "formatversion": "2", "redirects":
 
 
 @pytest.fixture
-def wiki() -> Iterator[FakeWiki]:
-    with FakeWiki() as server:
-        yield server
-
-
-@pytest.fixture
 def session() -> Iterator[requests.Session]:
     with requests.Session() as client:
         yield client

@@ -272,7 +272,4 @@ CELERY_WORKER_CONCURRENCY = WIKICHECK_MAX_WORKERS
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Priorities let the first chunks of a new batch overtake the tail of a large one.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "queue_order_strategy": "priority",
-    "priority_steps": list(range(10)),
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"priority_steps": list(range(10))}
