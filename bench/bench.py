@@ -12,7 +12,10 @@ PostgreSQL there and a Redis server at WIKICHECK_BENCH_REDIS_URL; scripts/bench.
 """
 
 import argparse
+import html
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +25,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import requests
@@ -46,17 +50,20 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.core.paginator import Paginator  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 
 from checks import feeder, runner  # noqa: E402
 from checks.batches import batch_cancel, batch_create  # noqa: E402
 from checks.fakewiki import free_port  # noqa: E402
 from checks.forms import BatchForm  # noqa: E402
-from checks.models import Batch, Result  # noqa: E402
+from checks.models import ApiToken, Batch, Result  # noqa: E402
 from checks.parsing import Entry  # noqa: E402
 from checks.queue import results_insert  # noqa: E402
 
@@ -192,6 +199,8 @@ def configure(*, wiki: RemoteWiki, workers: int, host_cap: int = 0, api: bool = 
     settings.WIKICHECK_HOST_CONCURRENCY = [(host, host_cap)] if host_cap else []
     settings.WIKICHECK_MAX_WORKERS = workers
     settings.WIKICHECK_MAX_BATCH = 100_000
+    # One user submits every batch of the benchmark, the 100,000-page one included.
+    settings.WIKICHECK_USER_MAX_PENDING = settings.WIKICHECK_USER_BATCHES_PER_HOUR = 0
     runner.executor_shutdown(wait=True, final=False)
 
 
@@ -664,6 +673,295 @@ def scenario_celery(quick: bool) -> list[Figure]:
     ]
 
 
+class WebServer:
+    """The app under gunicorn as the Procfile runs it (2 processes x 4 threads, DEBUG off), on
+    the bench's database, checking pages on `wiki` with its own thread pools."""
+
+    def __init__(self, *, wiki: RemoteWiki) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DEBUG": "0",
+            # The bench's own key, so the sessions it makes here are valid there.
+            "SECRET_KEY": settings.SECRET_KEY,
+            "SECURE_SSL_REDIRECT": "0",
+            "WIKICHECK_ALLOWED_HOSTS": f"127.0.0.1:{wiki.port}",
+            "WIKICHECK_DEFAULT_WIKI": wiki.wiki_url,
+            # Both processes join a batch within a second, whichever of them it was posted to.
+            "WIKICHECK_SWEEP_SECONDS": "1",
+        }
+        self.log = WORKDIR / f"gunicorn-{self.port}.log"
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "gunicorn", "wikicheck_site.wsgi"),
+                    *("--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{self.port}"),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        token = ApiToken(user=owner(), name=f"bench {self.port}")
+        self.api = requests.Session()
+        self.api.headers["Authorization"] = f"Bearer {token.key_generate()}"
+        token.save()
+        deadline = time.monotonic() + 60
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def _answers(self) -> bool:
+        try:
+            return self.api.get(f"{self.url}/api/batches/", timeout=5).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            return False
+
+    def submit(self, titles: list[str], wiki: RemoteWiki) -> str:
+        body = {"urls": titles, "wiki": wiki.wiki_url, "mode": "page"}
+        response = self.api.post(f"{self.url}/api/batches/", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()["id"]
+
+    def __enter__(self) -> "WebServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+# The polling URL in a progress fragment, as htmx reads it from the section's hx-get.
+HX_GET = re.compile(r'<section id="progress"[^>]*hx-get="([^"]+)"')
+
+
+class Pollers:
+    """`count` browsers on a batch page, each with its own session (made beforehand), polling
+    its progress fragment as htmx does: every `interval` s, at the URL the last fragment gave,
+    until 286."""
+
+    def __init__(self, *, server: WebServer, count: int, interval: float) -> None:
+        self.answers: dict[int, int] = {}
+        self._server = server
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sessions = [self._session() for _ in range(count)]
+        self._threads: list[threading.Thread] = []
+
+    @staticmethod
+    def _session() -> requests.Session:
+        """A browser's cookies: its session and its CSRF secret. The server marks both Secure
+        (DEBUG off), which requests would not send over this plain-HTTP loopback."""
+        client = Client()
+        client.force_login(owner())
+        session = requests.Session()
+        session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies["sessionid"].value)
+        session.cookies.set(settings.CSRF_COOKIE_NAME, get_random_string(32))
+        return session
+
+    def start(self, batch_id: str) -> None:
+        first = f"{self._server.url}/batches/{batch_id}/progress/?page=1&after=0"
+        self._threads = [
+            threading.Thread(target=self._poll, args=(session, first)) for session in self._sessions
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _poll(self, session: requests.Session, url: str) -> None:
+        while not self._stop.is_set():
+            response = session.get(url, headers={"HX-Request": "true"}, timeout=60)
+            # An answer that read the session varies by cookie; one given before did not.
+            early = "Cookie" not in response.headers.get("Vary", "")
+            with self._lock:
+                self.answers[response.status_code] = self.answers.get(response.status_code, 0) + 1
+                self.answers["early"] = self.answers.get("early", 0) + early
+            if response.status_code == 286:
+                return
+            found = HX_GET.search(response.text) if response.status_code == 200 else None
+            if found:
+                url = self._server.url + html.unescape(found.group(1))
+            self._stop.wait(self._interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+
+def batch_throughput(*, server: WebServer, wiki: RemoteWiki, titles: list[str], pollers: int):
+    """Pages per second of one batch posted to the server while `pollers` clients poll it at
+    the page's rate (1 s); and the pollers' answers by HTTP status."""
+    polling = Pollers(server=server, count=pollers, interval=1.0)
+    started = time.perf_counter()
+    batch_id = server.submit(titles, wiki)
+    polling.start(batch_id)
+    try:
+        wait_finished(Batch.objects.get(pk=batch_id))
+        seconds = time.perf_counter() - started
+    finally:
+        polling.stop()
+    return len(titles) / seconds, polling.answers
+
+
+def scenario_pollers(quick: bool) -> list[Figure]:
+    """Checking throughput under gunicorn while 50 clients poll the batch's progress at the
+    page's rate, against the same server with nobody polling, alternated in one run."""
+    count, latency, clients, rounds = (1500 if quick else 4000), 20, 50, 2
+    titles = [f"Page {n}" for n in range(count)]
+    alone, polled, answers = [], [], {}
+    with RemoteWiki(latency_ms=latency) as wiki, WebServer(wiki=wiki) as server:
+        # Both processes have served a request (and started sweeping) before the timing.
+        batch_throughput(server=server, wiki=wiki, titles=titles[:100], pollers=clients)
+        for _ in range(rounds):
+            alone.append(batch_throughput(server=server, wiki=wiki, titles=titles, pollers=0)[0])
+            rate, round_answers = batch_throughput(
+                server=server, wiki=wiki, titles=titles, pollers=clients
+            )
+            polled.append(rate)
+            for status, number in round_answers.items():
+                answers[status] = answers.get(status, 0) + number
+    ratio = sum(polled) / sum(alone)
+    name = f"pollers ({count} pages, {latency} ms, gunicorn 2x4, {clients} pollers at 1 s)"
+    early = answers.pop("early", 0)
+    polls = sum(answers.values())
+    by_status = [answers.get(status, 0) for status in (200, 204, 286)]
+    by_status.append(polls - sum(by_status))
+    return [
+        Figure(
+            name,
+            "checking throughput, nobody polling",
+            f"{sum(alone) / rounds:.0f} pages/s",
+            "",
+            None,
+        ),
+        Figure(
+            name,
+            f"checking throughput, {clients} polling",
+            f"{sum(polled) / rounds:.0f} pages/s",
+            "",
+            None,
+        ),
+        Figure(name, "throughput polled / alone", f"{ratio:.0%}", ">= 80%", ratio >= 0.8),
+        Figure(name, "polls answered", str(polls), "", None),
+        Figure(name, "of which 200 / 204 / 286 / other", " / ".join(map(str, by_status)), "", None),
+        Figure(name, "of which answered before the session was read", str(early), "", None),
+    ]
+
+
+def scenario_search(quick: bool) -> list[Figure]:
+    """History search over 2,000,000 result rows (200 batches of 10,000): the time budget
+    against the unbounded search it replaced, alone and 8 at once on 8 server threads."""
+    batches, size = (20, 10_000) if quick else (200, 10_000)
+    user = get_user_model().objects.create_user(username=f"searcher-{time.time_ns()}")
+    history_insert(owner=user, batches=batches, size=size)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # A logged-in client per thread: a test client is not meant to be shared between threads.
+    clients: queue.SimpleQueue[Client] = queue.SimpleQueue()
+    for _ in range(8):
+        client = Client()
+        client.force_login(user)
+        clients.put(client)
+    missing = f"{reverse('batch_list')}?q=nowhere"
+
+    def unbounded() -> None:
+        """What the history page did before: count and list every batch mentioning the text."""
+        matching = Batch.objects.filter(owner=user).mentioning("nowhere")
+        page = Paginator(matching, 25).get_page(1)
+        list(page.object_list)
+
+    def budgeted() -> None:
+        client = clients.get()
+        assert client.get(missing).status_code == 200
+        clients.put(client)
+
+    def timed(work: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        work()
+        return time.perf_counter() - started
+
+    def crowded(work: Callable[[], object]) -> tuple[float, float]:
+        """8 searches at once on 8 server threads, then a login page: the slowest search and
+        how long the login page took to be answered (waiting for a free thread included)."""
+        with ThreadPoolExecutor(max_workers=8) as threads:
+            started = time.perf_counter()
+            searches = [threads.submit(timed, work) for _ in range(8)]
+            login = threads.submit(Client().get, reverse("login"))
+            login.result()
+            return max(search.result() for search in searches), time.perf_counter() - started
+
+    budgeted()  # the first request pays for loading templates and URLs
+    before, after = timed(unbounded), timed(budgeted)
+    needle = client.get(f"{reverse('batch_list')}?q=Needle").content.decode()
+    found = needle.count('class="badge') == 1 and "Searched your newest" in needle
+    crowded_before, login_before = crowded(unbounded)
+    crowded_after, login_after = crowded(budgeted)
+    budget = settings.WIKICHECK_SEARCH_BUDGET_MS / 1000
+    name = f"search ({batches * size:,} result rows, {batches} batches)"
+    return [
+        Figure(name, "a miss, unbounded (before)", f"{before:.2f} s", "", None),
+        Figure(
+            name,
+            "a miss, within the budget",
+            f"{after:.2f} s",
+            f"<= {2 * budget:.1f} s",
+            after <= 2 * budget,
+        ),
+        Figure(name, "the newest batch's match found, with the note", str(found), "True", found),
+        Figure(
+            name,
+            "8 at once, slowest (before / after)",
+            f"{crowded_before:.2f} s / {crowded_after:.2f} s",
+            "",
+            None,
+        ),
+        Figure(
+            name,
+            "login page during 8 searches (before / after)",
+            f"{login_before:.2f} s / {login_after:.2f} s",
+            f"<= {2 * budget:.1f} s",
+            login_after <= 2 * budget,
+        ),
+    ]
+
+
+def history_insert(*, owner, batches: int, size: int) -> None:
+    """`batches` finished batches of `size` results each; the newest holds one "Needle" page.
+
+    The first batch's rows are copied for the others (INSERT ... SELECT), far faster than
+    inserting 2,000,000 rows one by one."""
+    wiki = "https://en.wikipedia.org/wiki/"
+    with transaction.atomic():
+        made = [
+            Batch.objects.create(owner=owner, wiki=wiki, total=size, status="finished")
+            for _ in range(batches)
+        ]
+        first = made[0]
+        results_insert(
+            batch_id=first.pk, rows=((f"{wiki}P_{n}", f"P {n}", "") for n in range(size))
+        )
+        Result.objects.filter(batch=first).update(status="exists")
+        table = connection.ops.quote_name(Result._meta.db_table)
+        columns = "position, url, title, api_url, status, error, redirect_target, "
+        columns += "normalized_title, note"
+        batch_value = Result._meta.get_field("batch").get_db_prep_save
+        with connection.cursor() as cursor:
+            for batch in made[1:]:
+                cursor.execute(
+                    f"INSERT INTO {table} (batch_id, {columns}) SELECT %s, {columns} "
+                    f"FROM {table} WHERE batch_id = %s",
+                    [batch_value(batch.pk, connection), batch_value(first.pk, connection)],
+                )
+        newest = made[-1]
+        Result.objects.filter(batch=newest, position=0).update(title="Needle", url=f"{wiki}Needle")
+        # Created a minute apart, the last one newest.
+        start = timezone.now() - timedelta(minutes=len(made))
+        for minutes, batch in enumerate(made):
+            Batch.objects.filter(pk=batch.pk).update(created_at=start + timedelta(minutes=minutes))
+
+
 SCENARIOS: dict[str, Callable[[bool], list[Figure]]] = {
     "latency": scenario_latency,
     "cpu": scenario_cpu,
@@ -671,6 +969,8 @@ SCENARIOS: dict[str, Callable[[bool], list[Figure]]] = {
     "large": scenario_large,
     "reads": scenario_reads,
     "celery": scenario_celery,
+    "pollers": scenario_pollers,
+    "search": scenario_search,
 }
 
 

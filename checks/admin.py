@@ -2,12 +2,25 @@
 results read-only and never inline, and the API tokens of users."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 
-from checks.batches import batch_cancel, batch_delete, batch_rerun, batch_retry
+from checks.batches import HostsNotAllowed, batch_cancel, batch_delete, batch_rerun, batch_retry
 from checks.models import ApiToken, Batch, Result
+
+
+class DateBoundedChangeList(ChangeList):
+    """Django's, except that a date-hierarchy year beyond what a date holds
+    (?created_at__year=2147483648) is an invalid lookup, shown as such, not an OverflowError."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc
 
 
 @admin.register(Batch)
@@ -56,6 +69,9 @@ class BatchAdmin(admin.ModelAdmin):
         url = reverse("admin:checks_result_changelist") + f"?batch__id__exact={batch.pk}"
         return format_html('<a href="{}">View the {} results</a>', url, batch.total)
 
+    def get_changelist(self, request, **kwargs):
+        return DateBoundedChangeList
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -92,18 +108,22 @@ class BatchAdmin(admin.ModelAdmin):
         self._recheck(request, queryset, batch_retry, reason="no errors or unknowns")
 
     def _recheck(self, request, queryset, recheck, *, reason: str) -> None:
-        """Check pages of each batch again as a new batch of the same owner."""
+        """Check pages of each batch again as a new batch of the same owner; a batch with pages
+        on hosts no longer allowed is reported on its own."""
         batches = list(queryset.select_related("owner"))
-        started = 0
+        started = refused = 0
         for batch in batches:
             try:
                 recheck(batch=batch, owner=batch.owner)
+            except HostsNotAllowed as exc:
+                self.message_user(request, f"{batch}: {exc}", messages.ERROR)
+                refused += 1
+                continue
             except ValueError:
                 continue
             started += 1
-        self._report(
-            request, f"Started {_batches(started, 'new ')}", len(batches) - started, reason
-        )
+        skipped = len(batches) - started - refused
+        self._report(request, f"Started {_batches(started, 'new ')}", skipped, reason)
 
     def _report(self, request, done: str, skipped: int, reason: str) -> None:
         message = f"{done}; {skipped} skipped ({reason})." if skipped else f"{done}."

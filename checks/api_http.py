@@ -40,6 +40,12 @@ def json_object(request: HttpRequest) -> dict:
         )
     try:
         body = json.loads(request.body)
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400,
+            f"The body is not valid JSON: byte {exc.start + 1} is not UTF-8 text. "
+            "Send JSON in UTF-8.",
+        ) from None
     except ValueError as exc:
         raise ApiError(400, f"The body is not valid JSON: {exc}.") from None
     except RecursionError:

@@ -13,6 +13,7 @@ from checks.api_http import ApiError, error_response, json_object, paginate
 from checks.batches import batch_cancel, batch_create
 from checks.forms import BatchForm
 from checks.models import Batch
+from checks.quotas import QuotaExceeded
 from checks.serializers import batch_data, batch_form_data, form_errors, result_rows
 
 
@@ -65,7 +66,10 @@ def _batch_submit(request: HttpRequest) -> JsonResponse:
     form = BatchForm(batch_form_data(json_object(request)))
     if not form.is_valid():
         raise ApiError(400, *form_errors(form))
-    batch = batch_create(owner=request.user, **form.submission())
+    try:
+        batch = batch_create(owner=request.user, **form.submission())
+    except QuotaExceeded as exc:
+        raise ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     data = batch_data(batch)
     response = JsonResponse(data, status=201)
     response["Location"] = data["links"]["self"]

@@ -1,16 +1,20 @@
 """Creating batches: the one place where a submission becomes rows and work for the pool."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.text import get_text_list
 
 from checks import dispatch
 from checks.api import api_endpoint
 from checks.models import Batch, Result
+from checks.outgoing import url_allowed
 from checks.parsing import Entry
-from checks.queue import batch_cancel_rows, results_insert
+from checks.queue import batch_cancel_rows, results_insert, write_transaction
+from checks.quotas import quota_check
 
 
 def batch_create(
@@ -25,12 +29,14 @@ def batch_create(
     """Store a batch and its pending results in one transaction, then hand them to the workers.
 
     In API mode each page on a wiki with a configured API is looked up there; the others, and
-    every page in page mode, get a request of their own.
+    every page in page mode, get a request of their own. Raises QuotaExceeded, storing nothing,
+    when the owner is over a limit of checks/quotas.py.
     """
     if not entries:
         raise ValueError("A batch needs at least one page.")
     api_paths = settings.WIKICHECK_API_PATHS if mode == Batch.Mode.API else ()
-    with transaction.atomic():
+    with write_transaction():
+        quota_check(owner=owner, pages=len(entries))
         batch = Batch.objects.create(
             owner=owner,
             wiki=wiki,
@@ -89,6 +95,10 @@ def batch_retry(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
     return _batch_from_results(batch=batch, owner=owner, results=results)
 
 
+class HostsNotAllowed(ValueError):
+    """Stored pages are on hosts WIKICHECK_ALLOWED_HOSTS no longer names: nothing is created."""
+
+
 def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results) -> Batch:
     entries = [
         Entry(url=url, title=title)
@@ -96,6 +106,24 @@ def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results) -> Ba
     ]
     if not entries:
         raise ValueError("There is nothing to check again in this batch.")
+    refused = _hosts_refused(entry.url for entry in entries)
+    if refused:
+        verb = "is" if len(refused) == 1 else "are"
+        raise HostsNotAllowed(
+            f"Not checked again: {get_text_list(refused, 'and')} {verb} no longer in "
+            "WIKICHECK_ALLOWED_HOSTS."
+        )
     return batch_create(
         owner=owner, entries=entries, wiki=batch.wiki, mode=batch.mode, timeout=batch.timeout
     )
+
+
+def _hosts_refused(urls: Iterable[str]) -> list[str]:
+    """The `host[:port]`s of stored URLs that the allow-list, as it is now, no longer allows."""
+    origins = dict.fromkeys(urlsplit(url)[:2] for url in urls)
+    patterns = settings.WIKICHECK_ALLOWED_HOSTS
+    return [
+        netloc
+        for scheme, netloc in origins
+        if not url_allowed(f"{scheme}://{netloc}/", patterns=patterns)
+    ]

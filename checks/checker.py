@@ -3,7 +3,7 @@
 import enum
 import http.client
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -13,6 +13,7 @@ import urllib3
 from urllib3.util import Retry
 
 import checks
+from checks.outgoing import AddressRefused, Destinations, HostRefused
 from checks.parsing import host_allowed
 from checks.politeness import PoliteAdapter
 
@@ -20,6 +21,8 @@ from checks.politeness import PoliteAdapter
 HEAD_REFUSED = frozenset({405, 501})
 # Answers worth asking again after a pause: overload and gateway hiccups, not server bugs (500).
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Keeps a quoted redirect target readable however long the remote server made it.
+MAX_TARGET_SHOWN = 200
 
 
 class Verdict(enum.StrEnum):
@@ -43,18 +46,23 @@ class Outcome:
 
 
 class RedirectBlocked(requests.RequestException):
-    """A redirect pointed outside the allowed wiki hosts, so it was not followed."""
+    """A redirect pointed outside the allowed wiki hosts, or was no URL, so it was not followed."""
 
 
 class WikiSession(requests.Session):
-    """A Session that follows redirects only to allowed wiki hosts, retries politely, and keeps
-    to the per-host caps on concurrent requests."""
+    """A Session that sends only to allowed wiki hosts (redirects included), retries politely,
+    and keeps to the per-host caps on concurrent requests.
+
+    `allowed_hosts` and `allow_private_addresses` may be callables: they are then asked at every
+    request, so a changed setting applies to sessions already built.
+    """
 
     def __init__(
         self,
         *,
         user_agent: str,
-        allowed_hosts: Sequence[str],
+        allowed_hosts: Sequence[str] | Callable[[], Sequence[str]],
+        allow_private_addresses: bool | Callable[[], bool] = False,
         retries: int = 2,
         retry_after_max: int = 30,
         host_limits: Sequence[tuple[str, int]] = (),
@@ -62,7 +70,10 @@ class WikiSession(requests.Session):
         host_slot_seconds: float = 120,
     ) -> None:
         super().__init__()
-        self.allowed_hosts = tuple(allowed_hosts)
+        self.destinations = Destinations(
+            allowed_hosts=_current(allowed_hosts),
+            allow_private_addresses=_current(allow_private_addresses),
+        )
         self.headers["User-Agent"] = user_agent
         self.max_redirects = 10
         retry = Retry(
@@ -81,6 +92,7 @@ class WikiSession(requests.Session):
             raise_on_status=False,
         )
         adapter = PoliteAdapter(
+            destinations=self.destinations,
             limits=host_limits,
             redis_url=host_limiter_url,
             lease_seconds=host_slot_seconds,
@@ -93,18 +105,30 @@ class WikiSession(requests.Session):
         target = super().get_redirect_target(resp)
         if target is None:
             return None
-        parts = urlsplit(urljoin(resp.url, target))
-        if not host_allowed(
-            scheme=parts.scheme,
-            host=parts.hostname or "",
-            port=parts.port,
-            patterns=self.allowed_hosts,
-        ):
+        try:
+            parts = urlsplit(urljoin(resp.url, target))
+            allowed = host_allowed(
+                scheme=parts.scheme,
+                host=parts.hostname or "",
+                port=parts.port,
+                patterns=self.destinations.allowed_hosts(),
+            )
+        except ValueError:  # no URL at all, or a port that is no number from 0 to 65535
+            shown = target[:MAX_TARGET_SHOWN]
+            raise RedirectBlocked(
+                f"the redirect target {shown!r} is not a valid URL", response=resp
+            ) from None
+        if not allowed:
             raise RedirectBlocked(
                 f"redirect to {parts.hostname or target} is outside the allowed wiki hosts",
                 response=resp,
             )
         return target
+
+
+def _current(value):
+    """A callable giving `value` as it is now: the callable itself, or a constant's."""
+    return value if callable(value) else lambda: value
 
 
 def user_agent(*, contact: str) -> str:
@@ -157,6 +181,8 @@ def page_check(url: str, *, session: requests.Session, timeout: tuple[float, flo
 # refused connection under ConnectTimeoutError.
 FAILURES: tuple[tuple[type[BaseException], str, str], ...] = (
     (RedirectBlocked, "RedirectBlocked", "{detail}"),
+    (HostRefused, "HostRefused", "{detail}"),
+    (AddressRefused, "AddressRefused", "{detail}"),
     (requests.TooManyRedirects, "TooManyRedirects", "more than 10 redirects (a redirect loop?)"),
     (urllib3.exceptions.NameResolutionError, "NameResolutionError", "{detail}"),
     (http.client.RemoteDisconnected, "RemoteDisconnected", "the server closed the connection"),
@@ -173,12 +199,16 @@ FAILURES: tuple[tuple[type[BaseException], str, str], ...] = (
 )
 
 
+# Refusals by wikicheck itself: their whole message is the reason, prefixes and all.
+OWN_MESSAGES = frozenset({RedirectBlocked, HostRefused, AddressRefused})
+
+
 def error_reason(exc: BaseException, *, timeout: tuple[float, float]) -> str:
     """A short, specific explanation of a failed request: `Class: what happened`."""
     for cause in reversed(list(_causes(exc))):
         for kind, label, template in FAILURES:
             if isinstance(cause, kind):
-                detail = str(cause).split(": ", 1)[-1] if label != "RedirectBlocked" else cause
+                detail = cause if kind in OWN_MESSAGES else str(cause).split(": ", 1)[-1]
                 message = template.format(detail=detail, connect=timeout[0], read=timeout[1])
                 return f"{label}: {message}"[:500]
     return f"{type(exc).__name__}: {exc}"[:500]
@@ -187,10 +217,11 @@ def error_reason(exc: BaseException, *, timeout: tuple[float, float]) -> str:
 def _causes(exc: BaseException) -> Iterator[BaseException]:
     """The exception, then what caused it, innermost last (urllib3 keeps causes in `.reason`)."""
     seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
+    pending: list[object] = [exc]
     while pending:
         current = pending.pop(0)
-        if current is None or id(current) in seen:
+        # `.reason` is not always an exception: ssl's errors keep a text there.
+        if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
         yield current

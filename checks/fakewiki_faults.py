@@ -15,6 +15,7 @@ Error statuses
 Redirects
   Fault:redirect-loop      302 to its own URL, forever.
   Fault:redirect-away      302 to http://evil.example/wiki/Ocean, a host no allow-list names.
+  Fault:redirect-malformed 302 to http://h:1:2/wiki/Ocean, which is no URL (two ports).
   Fault:redirect-to-<Title>
                            301 to /wiki/<Title> on this server: Fault:redirect-to-Ocean ends
                            at a 200 page.
@@ -121,6 +122,10 @@ def redirect_off_site(exchange: Exchange) -> None:
     exchange.send(302, headers=[("Location", "http://evil.example/wiki/Ocean")])
 
 
+def redirect_malformed(exchange: Exchange) -> None:
+    exchange.send(302, headers=[("Location", "http://h:1:2/wiki/Ocean")])
+
+
 def redirect_to_title(exchange: Exchange) -> None:
     title = exchange.mode.removeprefix("redirect-to-").replace(" ", "_")
     exchange.send(301, headers=[("Location", "/wiki/" + quote(title, safe="/:(),"))])
@@ -204,6 +209,7 @@ FAULTS: tuple[tuple[str, Callable[[Exchange], None]], ...] = (
     ("[45][0-9][0-9]", send_error_status),
     ("redirect-loop", redirect_to_itself),
     ("redirect-away", redirect_off_site),
+    ("redirect-malformed", redirect_malformed),
     ("redirect-to-.+", redirect_to_title),
     ("slow-headers", stall_before_headers),
     ("reset", reset_mid_headers),

@@ -14,6 +14,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 
 from checks.models import Batch
 from checks.parsing import Entry, entry_parse, wiki_normalize
+from checks.search import HistorySearch, history_search
 
 # How many line errors are spelled out; more would bury the form.
 MAX_ERRORS_SHOWN = 10
@@ -23,6 +24,8 @@ CSV_HEADERS = frozenset({"url", "urls", "title", "titles", "page", "pages"})
 # Only these end a line, as in an editor: str.splitlines() would also split at form feeds,
 # U+0085 or U+2028, shifting every later line number and hiding those characters from the parser.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# What a message shows as an example of a wiki's article path.
+EXAMPLE_WIKI = "https://en.wikipedia.org/wiki/"
 # How a line of each field is named in messages.
 LINE_LABELS = {"urls": "Line", "file": "File line"}
 
@@ -76,6 +79,9 @@ class BatchForm(forms.Form):
         label="Wiki for bare titles",
         max_length=255,
         help_text="Titles without a URL are looked up here.",
+        error_messages={
+            "required": f"Enter the wiki that bare titles are looked up on, e.g. {EXAMPLE_WIKI}"
+        },
     )
     mode = forms.ChoiceField(
         label="How to check",
@@ -129,9 +135,11 @@ class BatchForm(forms.Form):
                 f"The file is {upload.size:,} bytes; at most {limit:,} bytes are accepted."
             )
         try:
-            text = upload.read().decode("utf-8-sig")
+            # A surrogate encoded as if it were a character is decoded, so that the parser
+            # can name it and its line.
+            text = upload.read().decode("utf-8-sig", errors="surrogatepass")
         except UnicodeDecodeError as exc:
-            number = len(_lines(exc.object[: exc.start].decode()))
+            number = len(_lines(exc.object[: exc.start].decode(errors="surrogatepass")))
             raise forms.ValidationError(
                 f"File line {number}: not UTF-8 text (a binary file, or another encoding). "
                 "Save the file as UTF-8."
@@ -142,14 +150,16 @@ class BatchForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
         numbered = [
             *(("urls", number, line) for number, line in _numbered(cleaned.get("urls", ""))),
             *(("file", number, line) for number, line in _numbered(cleaned.get("file"))),
         ]
-        if not numbered:
+        # Said even when another field is wrong too: a request with no fields at all would
+        # otherwise only hear that the wiki is missing.
+        if not numbered and "file" not in self.errors:
             raise forms.ValidationError("Enter at least one page URL or title, or upload a file.")
+        if self.errors:
+            return cleaned
         limit = settings.WIKICHECK_MAX_BATCH
         if len(numbered) > limit:
             field, number, _ = numbered[limit]
@@ -195,15 +205,32 @@ class HistoryFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    # The last search's outcome, for the page to say how far back it got; None without one.
+    search: HistorySearch | None = None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until", f"“To” is before “From”: pick a To date on or after {since.isoformat()}."
+            )
+        return cleaned
+
     def batches(self, batches):
-        """`batches` narrowed by the valid filters."""
+        """`batches` narrowed by the valid filters: a queryset, or with a search, the list of
+        matching batches found within WIKICHECK_SEARCH_BUDGET_MS (see `search`)."""
         self.is_valid()
         filters = self.cleaned_data
-        if filters.get("q"):
-            batches = batches.mentioning(filters["q"])
         if filters.get("status"):
             batches = batches.filter(status=filters["status"])
-        return batches.created_between(since=filters.get("since"), until=filters.get("until"))
+        batches = batches.created_between(since=filters.get("since"), until=filters.get("until"))
+        if filters.get("q"):
+            self.search = history_search(
+                batches=batches, text=filters["q"], budget_ms=settings.WIKICHECK_SEARCH_BUDGET_MS
+            )
+            return self.search.batches
+        return batches
 
     @property
     def is_filtering(self) -> bool:

@@ -32,9 +32,11 @@ class BatchQuerySet(models.QuerySet):
         Compared as datetimes, not with __date, so the created_at index still applies.
         """
         batches = self
-        if since:
+        # The first and the last day a date can name bound nothing; the day after the last,
+        # and the first one's start east of UTC, are beyond what a datetime holds.
+        if since and since > date.min:
             batches = batches.filter(created_at__gte=_day_start(since))
-        if until:
+        if until and until < date.max:
             batches = batches.filter(created_at__lt=_day_start(until + timedelta(days=1)))
         return batches
 
@@ -90,7 +92,13 @@ class Batch(models.Model):
     class Meta:
         verbose_name_plural = "batches"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            # Claims look at every running batch, quotas at an owner's: few among many.
+            models.Index(
+                fields=["owner"], condition=Q(status="running"), name="batch_running_by_owner"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Batch {str(self.id)[:8]} ({self.total} pages)"
@@ -213,11 +221,12 @@ class Result(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "completion_order"]),
-            # The workers' queue: only pending rows, oldest position first across batches.
+            # The workers' queue: each batch's pending rows, lowest position first (a claim
+            # looks at the head of each running batch, never at the whole queue).
             models.Index(
-                fields=["position", "id"],
+                fields=["batch", "position"],
                 condition=Q(status="pending"),
-                name="result_pending_queue",
+                name="result_pending_by_batch",
             ),
             # A claim gathers the next pending titles of one batch for one API.
             models.Index(

@@ -37,7 +37,8 @@ WIKICHECK_ALLOWED_HOSTS pattern (an IP literal matches only a pattern naming tha
 paths other than ``/wiki/...`` and ``/w/index.php?title=...``, empty titles, titles
 over 255 UTF-8 bytes, titles containing ``[ ] { } | < >``, an encoded ``#`` or a
 control character, relative-path titles (``.``, ``..``, ``../x``, ``a/./b``), and lines
-over 2,048 characters or containing control characters.
+over 2,048 characters or containing control characters, lone UTF-16 surrogates (U+D800 to
+U+DFFF, which a JSON string can carry as escapes) or the replacement character U+FFFD.
 """
 
 import functools
@@ -68,6 +69,10 @@ DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u
 URL_SAFE_CHARACTERS = ";@$!*(),/~:"
 # Unicode's control characters (category Cc): C0, DEL and C1.
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Halves of UTF-16 pairs: alone they are no character, and no encoding can send them on.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What decoders put where text was not valid; MediaWiki refuses titles containing it.
+REPLACEMENT_CHARACTER = "\ufffd"
 HOST_LABEL_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-")
 WIKI_PATH_HINT = "the wiki must be given as its article path, e.g. https://en.wikipedia.org/wiki/"
 
@@ -294,6 +299,16 @@ def _line_check(text: str) -> None:
         raise ValueError(f"line is too long ({len(text)} characters, at most {MAX_LINE_LENGTH})")
     if _has_control(text):
         raise ValueError("line contains a control character")
+    surrogate = LONE_SURROGATE.search(text)
+    if surrogate:
+        raise ValueError(
+            f"line contains a character that is not valid text (U+{ord(surrogate.group()):04X})"
+        )
+    if REPLACEMENT_CHARACTER in text:
+        raise ValueError(
+            "line contains U+FFFD (\ufffd), which stands in for text that was not valid where it "
+            "was typed or copied; MediaWiki forbids it in titles"
+        )
     if text.startswith("//"):
         raise ValueError("only http and https URLs are accepted: start with https://")
     scheme, colon, _ = text.partition(":")

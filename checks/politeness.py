@@ -1,4 +1,5 @@
-"""One place that keeps every request polite: a cap on concurrent requests per host.
+"""One place that keeps every request polite and on the allow-list: a cap on concurrent
+requests per host, and the checks of checks/outgoing.py on each request's host and address.
 
 Every request a WikiSession sends passes through PoliteAdapter.send(), retries and redirect hops
 included. Without a Redis URL the cap is a semaphore shared by the threads of one process; with
@@ -11,9 +12,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import urlsplit
 
-from requests.adapters import HTTPAdapter
+from requests.adapters import DEFAULT_POOLBLOCK, HTTPAdapter
 
 from checks.host_slots import DEFAULT_LEASE_SECONDS, redis_host_slot
+from checks.outgoing import AddressRefused, Destinations, GuardedPoolManager, InternalAddresses
 from checks.parsing import host_allowed
 
 _lock = threading.Lock()
@@ -61,22 +63,37 @@ def _local_host_slot(*, url: str, limit: int) -> Iterator[None]:
 
 
 class PoliteAdapter(HTTPAdapter):
-    """An adapter that waits for a free slot of the request's host before sending."""
+    """An adapter that sends only to the hosts and addresses `destinations` allows, once a slot
+    of the request's host is free."""
 
     def __init__(
         self,
         *,
+        destinations: Destinations,
         limits: Sequence[tuple[str, int]],
         redis_url: str = "",
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         **kwargs,
     ) -> None:
+        self.destinations = destinations
         self.limits = tuple(limits)
         self.redis_url = redis_url
         self.lease_seconds = lease_seconds
         super().__init__(**kwargs)
 
+    def init_poolmanager(self, connections, maxsize, block=DEFAULT_POOLBLOCK, **pool_kwargs):
+        # HTTPAdapter's own (it keeps these arguments), with connections that check addresses.
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager = GuardedPoolManager(
+            num_pools=connections,
+            maxsize=maxsize,
+            block=block,
+            destinations=self.destinations,
+            **pool_kwargs,
+        )
+
     def send(self, request, *args, **kwargs):
+        self.destinations.url_check(request.url)
         slot = host_slot(
             url=request.url,
             limit=host_limit(url=request.url, limits=self.limits),
@@ -84,4 +101,7 @@ class PoliteAdapter(HTTPAdapter):
             lease_seconds=self.lease_seconds,
         )
         with slot:
-            return super().send(request, *args, **kwargs)
+            try:
+                return super().send(request, *args, **kwargs)
+            except InternalAddresses as exc:
+                raise AddressRefused(str(exc), request=request) from exc

@@ -15,6 +15,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from checks.checker import Outcome
+from checks.claim_order import ClaimOrder
 from checks.models import COUNTER_FIELDS, Batch, Result
 
 # What a worker needs of a row it claims.
@@ -32,7 +33,7 @@ _sqlite_writers = threading.Lock()
 
 
 @contextmanager
-def _write_transaction() -> Iterator[None]:
+def write_transaction() -> Iterator[None]:
     """transaction.atomic(), with this process's SQLite writers queued on a lock first.
 
     SQLite admits one writer at a time, and one that finds the database busy sleeps in steps
@@ -81,28 +82,35 @@ def _passing_over_locked(rows):
 
 
 def results_claim(*, units: int, api_limit: int) -> list[list[Result]]:
-    """Take up to `units` units of work from the queue, in queue order (lowest position first,
-    across batches), in one transaction: a unit is one page to request, or up to `api_limit`
-    pending titles of one batch bound for the same API. Empty when the queue is.
+    """Take up to `units` units of work from the queue in one transaction, fairly across owners:
+    each unit goes to the owner with the fewest units in flight (those claimed here included),
+    then to the batch whose next pending row has the lowest position. A unit is one page to
+    request, or up to `api_limit` pending titles of one batch bound for the same API. Empty
+    when the queue is.
+
+    Reads only the running batches, the rows in flight and a few rows at the head of the
+    batches chosen, each through an index: never the whole queue.
     """
-    pending = _passing_over_locked(Result.objects.filter(status=Result.Status.PENDING))
     claimed: list[list[dict]] = []
-    with _write_transaction():
-        while len(claimed) < units:
-            window = max(api_limit, units - len(claimed))
-            rows = list(pending.order_by("position", "id").values(*CLAIM_FIELDS)[:window])
-            if not rows:
-                break
-            taken = _units_from(rows, pending=pending, api_limit=api_limit)
-            taken = taken[: units - len(claimed)]
+    with write_transaction():
+        order = _claim_order(api_limit=api_limit)
+        read_ahead: dict = {}  # batch -> its pending rows read, whether that is all, rows taken
+        while len(claimed) < units and (batch_id := order.next_batch()) is not None:
+            taken = _batch_units(
+                batch_id,
+                order=order,
+                read_ahead=read_ahead,
+                units=units - len(claimed),
+                api_limit=api_limit,
+            )
+            if not taken:
+                order.drop(batch_id)
             claimed += taken
-            # Within this transaction the selected rows are still pending (SQLite holds the
-            # write lock from BEGIN IMMEDIATE, PostgreSQL the row locks), so all are ours; marked
-            # running, the next look at the queue passes them over.
-            Result.objects.filter(
-                pk__in=[row["pk"] for unit in taken for row in unit],
-                status=Result.Status.PENDING,
-            ).update(status=Result.Status.RUNNING, claimed_at=timezone.now())
+        # Within this transaction the selected rows are still pending (SQLite holds the write
+        # lock from BEGIN IMMEDIATE, PostgreSQL the row locks), so all are ours.
+        Result.objects.filter(
+            pk__in=[row["pk"] for unit in claimed for row in unit], status=Result.Status.PENDING
+        ).update(status=Result.Status.RUNNING, claimed_at=timezone.now())
     batches: dict = {}
     return [[_claimed(row, batches=batches) for row in unit] for unit in claimed]
 
@@ -118,7 +126,7 @@ def results_claim_ids(*, ids: Sequence[int], lease_seconds: float) -> list[Resul
         | Q(status=Result.Status.RUNNING, claimed_at__lt=cutoff, batch__status=Batch.Status.RUNNING)
     )
     claimable = _passing_over_locked(claimable)
-    with _write_transaction():
+    with write_transaction():
         rows = list(claimable.order_by("position", "id").values(*CLAIM_FIELDS))
         Result.objects.filter(pk__in=[row["pk"] for row in rows]).update(
             status=Result.Status.RUNNING, claimed_at=timezone.now()
@@ -127,24 +135,88 @@ def results_claim_ids(*, ids: Sequence[int], lease_seconds: float) -> list[Resul
     return [_claimed(row, batches=batches) for row in rows]
 
 
-def _units_from(rows: list[dict], *, pending, api_limit: int) -> list[list[dict]]:
-    """Units from the head of the queue: every page row up to the first API row, or, when the
-    queue starts with an API row, that row's batch's titles for the same API."""
+def _claim_order(*, api_limit: int) -> ClaimOrder:
+    """The running batches with rows left to claim, and each owner's units in flight.
+
+    Two small reads, whatever the size of the queue: the running batches, whose counters say
+    how many of their rows are done, and the rows in flight. A batch's rows are claimed in
+    position order, so the rows it has started tell where its next pending row is. An API unit
+    in flight counts as one, estimated as its rows divided by `api_limit`.
+    """
+    running = Batch.objects.filter(status=Batch.Status.RUNNING).order_by()
+    batches = running.values_list("pk", "owner_id", "total", "done", "cancelled_count")
+    # Counted here rather than with GROUP BY, which SQLite would answer by scanning the batch
+    # index of every row instead of the small index of rows in flight.
+    in_flight_rows = Counter(
+        Result.objects.filter(status=Result.Status.RUNNING)
+        .order_by()
+        .values_list("batch_id", "api_url")
+    )
+    started: Counter = Counter()
+    units: Counter = Counter()
+    for (batch_id, api_url), rows in in_flight_rows.items():
+        started[batch_id] += rows
+        units[batch_id] += -(-rows // api_limit) if api_url else rows
+    heads, owners = {}, {}
+    in_flight: Counter = Counter()
+    for batch_id, owner_id, total, done, cancelled in batches:
+        owners[batch_id] = owner_id
+        in_flight[owner_id] += units[batch_id]
+        if done + cancelled + started[batch_id] < total:
+            heads[batch_id] = done + cancelled + started[batch_id]
+    return ClaimOrder(heads=heads, owners=owners, in_flight=in_flight)
+
+
+def _batch_units(
+    batch_id, *, order: ClaimOrder, read_ahead: dict, units: int, api_limit: int
+) -> list[list[dict]]:
+    """Units from the head of one batch while it keeps its turn (at most `units`)."""
+    rows, complete, taken_pks = read_ahead.get(batch_id) or ([], False, set())
+    if not rows:
+        pending = _pending_of(batch_id, taken_pks=taken_pks)
+        # Positions are unique within a batch: the index gives this order, with or without
+        # the planner's statistics (PostgreSQL sorted the whole batch to add "id").
+        rows = list(pending.order_by("position").values(*CLAIM_FIELDS)[:units])
+        complete = len(rows) < units
+    taken = []
+    while rows and len(taken) < units:
+        pending = _pending_of(batch_id, taken_pks=taken_pks)
+        unit = _unit_from(rows, pending=pending, api_limit=api_limit, complete=complete)
+        unit_pks = {row["pk"] for row in unit}
+        taken_pks |= unit_pks
+        rows = [row for row in rows if row["pk"] not in unit_pks]
+        taken.append(unit)
+        if rows:
+            next_head = rows[0]["position"]
+        elif complete:
+            next_head = None
+        else:
+            next_head = unit[-1]["position"] + 1  # at least; the next read tells
+        order.taken(batch_id, next_head=next_head)
+        if not order.keeps_turn(batch_id):
+            break
+    read_ahead[batch_id] = (rows, complete, taken_pks)
+    return taken
+
+
+def _pending_of(batch_id, *, taken_pks: set):
+    """The batch's pending rows but those this claim took already: they are marked running
+    only once the claim is done."""
+    rows = Result.objects.filter(batch_id=batch_id, status=Result.Status.PENDING)
+    return _passing_over_locked(rows.exclude(pk__in=list(taken_pks)))
+
+
+def _unit_from(rows: list[dict], *, pending, api_limit: int, complete: bool) -> list[dict]:
+    """The unit at the head of a batch's pending rows: one page, or that row's API's titles."""
     first = rows[0]
     if not first["api_url"]:
-        pages = []
-        for row in rows:
-            if row["api_url"]:
-                break
-            pages.append([row])
-        return pages
-    kind = (first["batch_id"], first["api_url"])
-    titles = [row for row in rows if (row["batch_id"], row["api_url"]) == kind][:api_limit]
-    if len(titles) < api_limit and len(rows) == api_limit:
-        # Other rows filled the window; look at this batch's titles for this API alone.
-        same_kind = pending.filter(batch_id=kind[0], api_url=kind[1])
-        titles = list(same_kind.order_by("position", "id").values(*CLAIM_FIELDS)[:api_limit])
-    return [titles]
+        return [first]
+    titles = [row for row in rows if row["api_url"] == first["api_url"]][:api_limit]
+    if len(titles) < api_limit and not complete:
+        # The rows read hold too few of this API's titles: read those alone.
+        same_api = pending.filter(api_url=first["api_url"])
+        titles = list(same_api.order_by("position").values(*CLAIM_FIELDS)[:api_limit])
+    return titles
 
 
 def _claimed(row: dict, *, batches: dict) -> Result:
@@ -174,7 +246,7 @@ def results_record(*, outcomes: Sequence[tuple[Result, Outcome]]) -> int:
     """
     if not outcomes:
         return 0
-    with _write_transaction():
+    with write_transaction():
         running = set(
             Result.objects.filter(
                 pk__in=[result.pk for result, _ in outcomes], status=Result.Status.RUNNING
@@ -265,7 +337,7 @@ def _rows_write(values: list[tuple]) -> None:
 
 def results_release(*, results: Sequence[Result]) -> None:
     """Give claimed rows that were not checked back to the queue (the process is stopping)."""
-    with _write_transaction():
+    with write_transaction():
         Result.objects.filter(
             pk__in=[result.pk for result in results], status=Result.Status.RUNNING
         ).update(status=Result.Status.PENDING, claimed_at=None)
@@ -273,7 +345,7 @@ def results_release(*, results: Sequence[Result]) -> None:
 
 def results_drop(*, results: Sequence[Result]) -> None:
     """Claimed rows of a batch cancelled before they were checked: counted as not checked."""
-    with _write_transaction():
+    with write_transaction():
         _running_to_cancelled(
             Result.objects.filter(
                 pk__in=[result.pk for result in results], status=Result.Status.RUNNING
@@ -290,7 +362,7 @@ def _running_to_cancelled(rows) -> None:
 
 def batch_cancel_rows(*, batch_id) -> bool:
     """Stop a running batch: its pending rows leave the queue; rows in flight still get stored."""
-    with _write_transaction():
+    with write_transaction():
         stopped = Batch.objects.filter(pk=batch_id, status=Batch.Status.RUNNING).update(
             status=Batch.Status.CANCELLED, finished_at=timezone.now()
         )
@@ -310,7 +382,7 @@ def results_recover_stale(*, lease_seconds: float) -> int:
     """
     cutoff = timezone.now() - timedelta(seconds=lease_seconds)
     stale = Result.objects.filter(status=Result.Status.RUNNING, claimed_at__lt=cutoff)
-    with _write_transaction():
+    with write_transaction():
         requeued = stale.filter(batch__status=Batch.Status.RUNNING).update(
             status=Result.Status.PENDING, claimed_at=None
         )

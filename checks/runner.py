@@ -3,9 +3,10 @@
 Each process has WIKICHECK_MAX_WORKERS worker threads, long-lived loops on a lazily created
 ThreadPoolExecutor, and one feeder thread (checks/feeder.py) that claims work for them from the
 database queue and stores their outcomes. So the pool never holds more futures than it has
-workers; rows of every batch share the workers (lowest submission position first, so a small
-batch is not stuck behind a big one); cancelling a batch takes its rows out of the queue; and
-any process can finish any pending row, since each feeder sweeps for what others left.
+workers; rows of every batch share the workers (each unit to the owner with the fewest in
+flight, then the lowest submission position, so neither a busy user nor a big batch starves
+another); cancelling a batch takes its rows out of the queue; and any process can finish any
+pending row, since each feeder sweeps for what others left.
 """
 
 import os

@@ -53,10 +53,13 @@ def unit_check(unit: list[Result]) -> list[tuple[Result, Outcome]]:
 
 
 def session_get() -> requests.Session:
-    """One Session per thread, so connections to a wiki are reused between checks."""
+    """One Session per thread, so connections to a wiki are reused between checks.
+
+    The allow-list and WIKICHECK_ALLOW_PRIVATE_ADDRESSES are read at every request instead, so a
+    host removed from the setting is refused even by a session built before.
+    """
     options = {
         "user_agent": user_agent(contact=settings.WIKICHECK_CONTACT),
-        "allowed_hosts": tuple(settings.WIKICHECK_ALLOWED_HOSTS),
         "retries": settings.WIKICHECK_RETRIES,
         "retry_after_max": settings.WIKICHECK_RETRY_AFTER_MAX,
         "host_limits": tuple(settings.WIKICHECK_HOST_CONCURRENCY),
@@ -64,6 +67,10 @@ def session_get() -> requests.Session:
         "host_slot_seconds": settings.WIKICHECK_HOST_SLOT_SECONDS,
     }
     if getattr(_thread_state, "options", None) != options:
-        _thread_state.session = WikiSession(**options)
+        _thread_state.session = WikiSession(
+            **options,
+            allowed_hosts=lambda: settings.WIKICHECK_ALLOWED_HOSTS,
+            allow_private_addresses=lambda: settings.WIKICHECK_ALLOW_PRIVATE_ADDRESSES,
+        )
         _thread_state.options = options
     return _thread_state.session

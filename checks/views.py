@@ -1,16 +1,22 @@
 """Thin views: parse the request, call one function or query, render a template or a partial."""
 
+import functools
+from http import HTTPStatus
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING
 
-from checks import exports
+from checks import exports, polling
 from checks.batches import batch_cancel, batch_create, batch_delete, batch_rerun, batch_retry
 from checks.forms import BatchForm, HistoryFilterForm
 from checks.models import Batch, Result
+from checks.quotas import QuotaExceeded
 
 # Results per page of the batch page; a poll sends at most the rest of the page shown.
 RESULTS_PER_PAGE = 100
@@ -24,10 +30,18 @@ RESULT_ORDERS = {"completed": ("completion_order", "position"), "submitted": ("p
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
     """Show the submit form and recent batches; create a batch from a valid submission."""
-    form = BatchForm(request.POST or None, request.FILES or None)
+    # An empty POST is bound too, so that it is told what is missing.
+    form = BatchForm(request.POST, request.FILES) if request.method == "POST" else BatchForm()
     if request.method == "POST" and form.is_valid():
-        batch = batch_create(owner=request.user, **form.submission())
-        return redirect(batch)
+        try:
+            return redirect(batch_create(owner=request.user, **form.submission()))
+        except QuotaExceeded as exc:
+            # The form keeps what was typed; nothing was stored.
+            form.add_error(None, str(exc))
+            response = _home_page(request, form)
+            response.status_code = HTTPStatus.TOO_MANY_REQUESTS
+            response["Retry-After"] = str(exc.retry_after)
+            return response
     return _home_page(request, form)
 
 
@@ -50,13 +64,31 @@ def batch_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 @require_GET
 def batch_progress(request: HttpRequest, pk: str) -> HttpResponse:
-    """The polled fragment: counts, and the page's results completed since the client's cursor."""
-    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    """The polled fragment: counts, and the page's results completed since the client's cursor.
+
+    Polls that checks/polling.py can answer from their stamp never get here; the others get
+    this listing's fragment as another poll rendered it, if it is still current.
+    """
+    fragment_render = functools.partial(_progress_render, request)
+    answer = polling.answer_for(request=request, batch_pk=pk, render=fragment_render)
+    return answer.response(request, login_checked_ms=polling.now_ms())
+
+
+def _progress_render(request: HttpRequest, batch: Batch) -> polling.Answer:
+    read_ms = polling.now_ms()
     context = _results_context(request, batch, poll=True)
-    response = render(request, "checks/batch_detail.html#poll", context)
-    if not context["polling"]:
-        response.status_code = HTMX_STOP_POLLING
-    return response
+    # Shared by the batch's pollers: each answer gets its browser's CSRF token and stamp.
+    context["csrf_token"] = polling.CSRF_PLACEHOLDER
+    context["poll_stamp"] = polling.STAMP_PLACEHOLDER
+    content = render_to_string("checks/batch_detail.html#poll", context, request)
+    status = HTTPStatus.OK if context["polling"] else HTMX_STOP_POLLING
+    return polling.Answer(
+        batch_pk=str(batch.pk),
+        owner_pk=batch.owner_id,
+        status=status,
+        content=content,
+        read_ms=read_ms,
+    )
 
 
 @require_POST
@@ -74,7 +106,11 @@ def batch_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
 def batch_rerun_view(request: HttpRequest, pk: str) -> HttpResponse:
     """Check every page of a batch again, as a new batch."""
     batch = get_object_or_404(Batch, pk=pk, owner=request.user)
-    return redirect(batch_rerun(batch=batch, owner=request.user))
+    try:
+        return redirect(batch_rerun(batch=batch, owner=request.user))
+    except ValueError as exc:
+        messages.info(request, str(exc))
+        return redirect(batch)
 
 
 @require_POST
@@ -124,7 +160,17 @@ def _results_context(request: HttpRequest, batch: Batch, *, poll: bool) -> dict:
         cursor = _number(request, "after", default=0) if poll else 0
         context = _live_context(batch, page=page, cursor=cursor)
     status_label = Result.Status(status).label if status else ""
-    return {**context, "status": status, "status_label": status_label, "order": order}
+    now_ms = polling.now_ms()
+    return {
+        **context,
+        "status": status,
+        "status_label": status_label,
+        "order": order,
+        "poll_seconds": settings.WIKICHECK_POLL_SECONDS,
+        "poll_stamp": polling.stamp_make(
+            request=request, batch_pk=batch.pk, read_ms=now_ms, login_checked_ms=now_ms
+        ),
+    }
 
 
 def _static_context(batch: Batch, *, page: int, status: str, order: str, rows: bool) -> dict:

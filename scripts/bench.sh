@@ -16,7 +16,7 @@ for argument in "$@"; do
     *) scenarios+=("$argument") ;;
   esac
 done
-[ "${#scenarios[@]}" -gt 0 ] || scenarios=(latency cpu api large reads celery)
+[ "${#scenarios[@]}" -gt 0 ] || scenarios=(latency cpu api large reads pollers celery)
 on_sqlite=()
 celery=0
 for scenario in "${scenarios[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set everything up and run the whole test suite: lint, format, migrations, then pytest twice,
 # on SQLite (the default) and on a local PostgreSQL server, with a Redis server for the Celery
-# backend's tests; this script starts both servers and stops them.
+# backend's tests; this script starts both servers and stops them. It installs Debian's chromium
+# and nginx (for the browser tests and the production pair's) when they are missing.
 # Extra arguments go to both pytest runs, e.g. `bash scripts/test.sh -k progress`;
 # WIKICHECK_TEST_POSTGRES=0 skips the PostgreSQL run (a quick local check, not CI).
 set -euo pipefail
@@ -29,6 +30,8 @@ if [ ! -x "$WIKICHECK_CHROMIUM" ]; then
   WIKICHECK_CHROMIUM=/usr/bin/chromium
 fi
 echo "Using $WIKICHECK_CHROMIUM"
+echo "==> nginx for the production pair's tests"
+source scripts/nginx_install.sh
 echo "==> Redis for the Celery backend"
 source scripts/redis.sh
 if [ "${WIKICHECK_TEST_POSTGRES:-1}" != "0" ]; then

@@ -191,3 +191,19 @@ def test_admin_deletes_batches_with_their_results(admin_client, big_batch, user)
     assert not Batch.objects.exists()
     assert not Result.objects.exists()
     assert messages_of(response) == ["Successfully deleted 2 batches."]
+
+
+@pytest.mark.django_db
+def test_admin_reports_each_batch_whose_hosts_were_removed_and_starts_nothing(
+    admin_client, user, settings
+):
+    batches = [batch_with(user, ["error"], status=Batch.Status.FINISHED) for _ in range(2)]
+    settings.WIKICHECK_ALLOWED_HOSTS = ["*.wikimedia.org"]
+
+    response = run_action(admin_client, "rerun_batches", batches)
+
+    refusal = "Not checked again: en.wikipedia.org is no longer in WIKICHECK_ALLOWED_HOSTS."
+    assert sorted(messages_of(response)) == sorted(
+        [f"{batch}: {refusal}" for batch in batches] + ["Started 0 new batches."]
+    )
+    assert Batch.objects.count() == 2

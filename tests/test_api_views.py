@@ -187,6 +187,32 @@ def test_empty_list_asks_for_pages_as_the_form_does(api_client, no_workers):
 
 
 @pytest.mark.django_db
+def test_a_lone_surrogate_is_refused_naming_its_line(api_client, no_workers):
+    response = post_json(api_client, BATCHES_URL, {"urls": ["Ocean", "Sea\ud800water"]})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "urls",
+            "line": 2,
+            "message": "line contains a character that is not valid text (U+D800)",
+        }
+    ]
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_utf8_is_refused_saying_so(api_client, no_workers):
+    body = '{"urls": ["Café"]}'.encode("latin-1")
+
+    response = api_client.post(BATCHES_URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"message": "The body is not valid JSON: byte 15 is not UTF-8 text. Send JSON in UTF-8."}
+    ]
+
+
+@pytest.mark.django_db
 def test_too_many_entries_are_refused_with_the_forms_message(api_client, no_workers, settings):
     settings.WIKICHECK_MAX_BATCH = 2
 

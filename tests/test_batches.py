@@ -157,3 +157,38 @@ def test_retry_with_nothing_to_retry_says_so_and_stores_nothing(owner):
 
     assert Batch.objects.count() == 1
     assert Result.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_rerun_refuses_pages_on_a_host_removed_from_the_allow_list(owner, settings):
+    batch = batch_create(owner=owner, entries=entries("A", "B"), wiki=WIKI)
+    settings.WIKICHECK_ALLOWED_HOSTS = ["*.wikimedia.org"]
+
+    with pytest.raises(ValueError) as refusal:
+        batch_rerun(batch=batch, owner=owner)
+
+    assert str(refusal.value) == (
+        "Not checked again: en.wikipedia.org is no longer in WIKICHECK_ALLOWED_HOSTS."
+    )
+    assert Batch.objects.count() == 1
+    assert Result.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_retry_names_every_host_removed_from_the_allow_list(owner, settings):
+    urls = ["https://en.wikipedia.org/wiki/A", "https://de.wikipedia.org/wiki/B"]
+    batch = batch_create(
+        owner=owner, entries=[Entry(url=url, title=url[-1]) for url in urls], wiki=WIKI
+    )
+    record(Verdict.ERROR)
+    record(Verdict.UNKNOWN, 503)
+    settings.WIKICHECK_ALLOWED_HOSTS = ["*.wikimedia.org"]
+
+    with pytest.raises(ValueError) as refusal:
+        batch_retry(batch=batch, owner=owner)
+
+    assert str(refusal.value) == (
+        "Not checked again: en.wikipedia.org and de.wikipedia.org are no longer in "
+        "WIKICHECK_ALLOWED_HOSTS."
+    )
+    assert Batch.objects.count() == 1

@@ -6,6 +6,7 @@ import requests
 from werkzeug import Response
 
 from checks import checker
+from checks.api import titles_check
 from checks.checker import Verdict, WikiSession, page_check, user_agent
 
 TIMEOUT = (2.0, 2.0)
@@ -77,6 +78,39 @@ def test_redirect_to_a_host_outside_the_allow_list_is_not_followed(httpserver, s
 
     assert outcome.verdict == Verdict.ERROR
     assert outcome.error.startswith("RedirectBlocked: redirect to evil.example")
+
+
+@pytest.fixture
+def wiki_session(wiki):
+    with WikiSession(
+        user_agent="wikicheck-test", allowed_hosts=[f"127.0.0.1:{wiki.port}"]
+    ) as session:
+        yield session
+
+
+def test_a_malformed_redirect_is_blocked_with_a_reason_saying_so(wiki, wiki_session):
+    url = wiki.wiki_url + "Fault:redirect-malformed"
+
+    outcome = page_check(url, session=wiki_session, timeout=TIMEOUT)
+
+    assert (outcome.verdict, outcome.http_status) == (Verdict.ERROR, None)
+    assert outcome.error == (
+        "RedirectBlocked: the redirect target 'http://h:1:2/wiki/Ocean' is not a valid URL"
+    )
+
+
+def test_a_malformed_redirect_from_the_api_is_blocked_for_every_title(wiki, wiki_session):
+    # The fake wiki answers the fault wherever its title is the path, query string or not.
+    api_url = wiki.wiki_url + "Fault:redirect-malformed"
+
+    outcomes = titles_check(
+        api_url=api_url, titles=["Ocean", "Sea"], session=wiki_session, timeout=TIMEOUT
+    )
+
+    assert {title: outcome.error for title, outcome in outcomes.items()} == {
+        title: "RedirectBlocked: the redirect target 'http://h:1:2/wiki/Ocean' is not a valid URL"
+        for title in ["Ocean", "Sea"]
+    }
 
 
 def test_connection_refused_is_an_error_saying_so():

@@ -20,6 +20,11 @@ FAULTS = {
     "Fault:redirect-to-Ocean": ("exists", 200, ""),
     "Fault:redirect-loop": ("error", None, "TooManyRedirects: more than 10 redirects"),
     "Fault:redirect-away": ("error", None, "RedirectBlocked: redirect to evil.example"),
+    "Fault:redirect-malformed": (
+        "error",
+        None,
+        "RedirectBlocked: the redirect target 'http://h:1:2/wiki/Ocean' is not a valid URL",
+    ),
     "Fault:slow-headers": ("error", None, "ReadTimeout: no answer within 1.0 s"),
     "Fault:reset": ("error", None, "ConnectionReset: the connection was reset"),
     "Fault:close": ("error", None, "RemoteDisconnected: the server closed the connection"),
@@ -124,3 +129,27 @@ def test_a_trickling_body_is_never_waited_for(owner, fake_wiki):
     assert (result.status, result.http_status) == ("exists", 200)
     assert result.elapsed_ms < 2000
     assert fake_wiki.requests_by_method["GET"] == 1
+
+
+@pytest.mark.parametrize("mode", [Batch.Mode.PAGE, Batch.Mode.API])
+@pytest.mark.django_db(transaction=True)
+def test_a_malformed_redirect_is_recorded_without_a_traceback(
+    owner, fake_wiki, settings, caplog, mode
+):
+    # In API mode the API endpoint itself answers with the malformed redirect.
+    settings.WIKICHECK_API_PATHS = [
+        (f"127.0.0.1:{fake_wiki.port}", "/wiki/Fault:redirect-malformed")
+    ]
+    url = fake_wiki.wiki_url + ("Ocean" if mode == Batch.Mode.API else "Fault:redirect-malformed")
+    entries = [Entry(url=url, title=url.rsplit("/", 1)[-1])]
+
+    batch = batch_create(owner=owner, entries=entries, wiki=fake_wiki.wiki_url, mode=mode)
+    wait_until(lambda: finished(batch), timeout=30)
+
+    result = batch.results.get()
+    assert (result.status, result.error) == (
+        "error",
+        "RedirectBlocked: the redirect target 'http://h:1:2/wiki/Ocean' is not a valid URL",
+    )
+    assert "Traceback" not in caplog.text
+    assert fake_wiki.requests_by_title["Fault:redirect-malformed"] == 1

@@ -4,6 +4,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from checks.forms import BatchForm
 
 WIKI = "https://en.wikipedia.org/wiki/"
+REPLACEMENT_REFUSED = (
+    "line contains U+FFFD (�), which stands in for text that was not valid where it was "
+    "typed or copied; MediaWiki forbids it in titles"
+)
 
 
 def form_for(urls: str = "", *, upload: SimpleUploadedFile | None = None, **fields) -> BatchForm:
@@ -187,3 +191,28 @@ def test_file_over_the_size_limit_is_refused(settings):
 
     assert not form.is_valid()
     assert "at most 100 bytes" in form.errors["file"][0]
+
+
+def test_a_lone_surrogate_is_refused_naming_the_line_and_the_character():
+    form = form_for("Ocean\nIsland\nSea\ud800water\n")
+
+    assert not form.is_valid()
+    assert form.errors == {
+        "__all__": ["Line 3: line contains a character that is not valid text (U+D800)"]
+    }
+
+
+def test_an_uploaded_lone_surrogate_is_refused_naming_the_file_line_and_the_character():
+    form = form_for(upload=upload("pages.txt", b"Ocean\nIsland\nSea\xed\xa0\x80water\n"))
+
+    assert not form.is_valid()
+    assert form.errors == {
+        "__all__": ["File line 3: line contains a character that is not valid text (U+D800)"]
+    }
+
+
+def test_a_replacement_character_left_by_invalid_text_is_refused_naming_the_line():
+    form = form_for("Ocean\nSea\ufffdwater\n")
+
+    assert not form.is_valid()
+    assert form.errors == {"__all__": [f"Line 2: {REPLACEMENT_REFUSED}"]}

@@ -280,6 +280,17 @@ REFUSED = [
         id="latin-1-file",
     ),
     pytest.param(
+        {"file": Upload("pages.txt", b"Ocean\nIsland\nSea\xed\xa0\x80water\n")},
+        Refused("File line 3: line contains a character that is not valid text (U+D800)"),
+        id="lone-surrogate-in-file",
+    ),
+    pytest.param(
+        # What a browser sends for a pasted lone surrogate, and Django makes of invalid bytes.
+        {"urls": "Ocean\nSea\ufffdwater"},
+        line(2, "line contains U+FFFD (\ufffd), which stands in for text that was not valid"),
+        id="replacement-character-in-pasted-text",
+    ),
+    pytest.param(
         {"file": Upload("pages.csv", b"url\nOcean\nSea\x00water,x\n")},
         Refused("File line 3: line contains a control character"),
         id="csv-with-nul",

@@ -1,65 +1,26 @@
 """The production server: gunicorn with DEBUG off, static files from whitenoise, prompt SIGTERM."""
 
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from checks.fakewiki import free_port
-from tests.support import ROOT, wait_until
+from tests.support import gunicorn_start, process_end, production_environment
 
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+pytestmark = pytest.mark.system
 
 
 @pytest.fixture
 def production(tmp_path):
+    """gunicorn as deploy/gunicorn.conf.py sets it up, DEBUG off; the process and its URL."""
+    env = production_environment(directory=tmp_path)
     port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "p7!Qm2#pL9@vR4$wT8^zK1&nB6*cY3(hJ5)dF0-gS_uE+aW=oI]x" * 2,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        # Plain HTTP on loopback; behind a real deployment TLS ends at the proxy.
-        "SECURE_SSL_REDIRECT": "0",
-    }
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=120,
-            capture_output=True,
-        )
-    server = subprocess.Popen(
-        [str(GUNICORN), "wikicheck_site.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return requests.get(url + "/accounts/login/", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            assert server.poll() is None, server.stderr.read().decode()[-2000:]
-            return False
-
-    wait_until(answers, timeout=60)
-    yield server, url
-    if server.poll() is None:
-        server.kill()
-        server.wait(timeout=10)
+    server = gunicorn_start(env=env, port=port, log=tmp_path / "gunicorn.log")
+    yield server, f"http://127.0.0.1:{port}"
+    process_end(server)
 
 
 def test_gunicorn_serves_pages_and_hashed_static_files_with_debug_off(production):

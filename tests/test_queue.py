@@ -1,9 +1,11 @@
 import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from checks.checker import Outcome, Verdict
@@ -250,3 +252,81 @@ def test_released_rows_go_back_to_the_queue():
 
     assert batch.results.filter(status="running").count() == 3
     assert batch.results.filter(status="pending").count() == 97
+
+
+# --- Fair shares between owners ------------------------------------------------------------------
+
+
+def owners_of(units: list[list[Result]]) -> Counter:
+    batch_owners = dict(Batch.objects.values_list("pk", "owner__username"))
+    return Counter(batch_owners[unit[0].batch_id] for unit in units)
+
+
+@pytest.mark.django_db
+def test_each_owner_gets_an_equal_share_of_a_claim_however_many_batches_they_queued():
+    for _ in range(10):
+        make_batch(20, username="flooder")
+    make_batch(20, username="small")
+
+    units = results_claim(units=8, api_limit=50)
+
+    assert owners_of(units) == {"flooder": 4, "small": 4}
+
+
+@pytest.mark.django_db
+def test_the_next_units_go_to_the_owner_with_the_fewest_in_flight():
+    make_batch(20, username="flooder")
+    make_batch(20, username="flooder")
+    results_claim(units=6, api_limit=50)
+    make_batch(20, username="small")
+
+    catching_up = results_claim(units=6, api_limit=50)
+    even = results_claim(units=2, api_limit=50)
+
+    assert owners_of(catching_up) == {"small": 6}
+    assert owners_of(even) == {"flooder": 1, "small": 1}
+
+
+@pytest.mark.django_db
+def test_an_api_unit_in_flight_counts_as_one_unit_of_its_owner():
+    api = "https://en.wikipedia.org/w/api.php"
+    make_batch(100, username="titles", api_urls=(api,))
+    results_claim(units=1, api_limit=50)
+    make_batch(20, username="pages")
+
+    units = results_claim(units=3, api_limit=50)
+
+    assert owners_of(units) == {"pages": 2, "titles": 1}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_a_claim_reads_the_queue_through_indexes_only():
+    for _ in range(3):
+        make_batch(50, username="flooder")
+    make_batch(50, username="small")
+
+    with CaptureQueriesContext(connection) as queries:
+        results_claim(units=8, api_limit=50)
+
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if query["sql"].startswith("SELECT"):
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                plans += [row[-1] for row in cursor.fetchall()]
+    scans = [step for step in plans if step.startswith("SCAN checks_result")]
+    assert scans == ["SCAN checks_result USING INDEX result_running_claims"]
+    assert not [step for step in plans if "TEMP B-TREE" in step]
+
+
+@pytest.mark.django_db
+def test_one_claim_never_hands_out_a_row_twice():
+    api = "https://en.wikipedia.org/w/api.php"
+    make_batch(20, api_urls=(api, ""))
+
+    units = results_claim(units=8, api_limit=3)
+
+    positions = [row.position for unit in units for row in unit]
+    assert len(positions) == len(set(positions))
+    assert [row.position for row in units[0]] == [0, 2, 4]

@@ -105,6 +105,18 @@ def test_empty_submission_asks_for_pages(user_client, fake_wiki):
     assert Batch.objects.count() == 0
 
 
+@pytest.mark.django_db
+def test_a_post_without_any_field_says_what_is_missing(user_client):
+    response = user_client.post(reverse("home"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The batch was not stored" in page
+    assert "Enter at least one page URL or title, or upload a file." in page
+    assert "Enter the wiki that bare titles are looked up on" in page
+    assert Batch.objects.count() == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_duplicates_are_merged_and_counted_on_the_batch_page(user_client, fake_wiki):
     batch = submit(
@@ -539,6 +551,29 @@ def test_history_filters_by_date_including_both_ends(user_client, user):
     response = user_client.get(reverse("batch_list") + "?since=2025-03-02&until=2025-03-03")
 
     assert history_ids(response) == [days[2].pk, days[1].pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", ["until=9999-12-31", "since=0001-01-01", "since=0001-01-01&until=9999-12-31"]
+)
+def test_history_filters_up_to_the_last_and_from_the_first_day_there_is(user_client, user, query):
+    batch = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=1)
+
+    response = user_client.get(reverse("batch_list") + "?" + query)
+
+    assert response.status_code == 200
+    assert history_ids(response) == [batch.pk]
+
+
+@pytest.mark.django_db
+def test_history_with_from_after_to_says_so(user_client, user):
+    response = user_client.get(reverse("batch_list") + "?since=2025-03-04&until=2025-03-02")
+
+    assert response.status_code == 200
+    assert "“To” is before “From”: pick a To date on or after 2025-03-04." in (
+        response.content.decode()
+    )
 
 
 @pytest.mark.django_db

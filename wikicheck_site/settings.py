@@ -78,9 +78,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files keep their own headers; every other answer gets the
+    # policy, error pages included.
+    "csp.middleware.CSPMiddleware",
+    # Answers most progress polls without the session, the user or the database.
+    "checks.middleware.poll_answer_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sees every answer given below it, the middleware's own refusals included.
+    "checks.middleware.private_cache_middleware",
+    # A NUL in the query string is refused before any view passes it to the database.
+    "checks.middleware.nul_in_query_middleware",
     # Before CSRF, which would read (and parse) the whole body of an oversized submission.
     "checks.middleware.submission_size_limit_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "checks.middleware.workers_resume_middleware",
+    # A view that waited out the database's lock answers 503 with Retry-After, not 500.
+    "checks.middleware.DatabaseBusyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -112,6 +123,19 @@ TEMPLATES = [
         },
     },
 ]
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere. htmx comes from
+# static files ({% htmx_script %}) and is told not to inject its indicator <style> (base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # --- Database ----------------------------------------------------------------------------------
 
@@ -149,12 +173,32 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Failed logins are throttled per username and client address.
+# Failed logins are throttled per username and client address, and, with a higher limit, per
+# client address over all usernames (checks/login_throttle.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("WIKICHECK_LOGIN_FAILURE_LIMIT", "5"))
+WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
+)
+AXES_HANDLER = "checks.login_throttle.LoginThrottleHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WIKICHECK_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Reverse proxies in front of gunicorn that append the address they saw to X-Forwarded-For (1 for
+# the nginx of docs/deploy.md). Without one, the client is the connection's address; behind them,
+# everyone would share the proxy's. The client is then the entry the outermost proxy appended:
+# the last one's own address is REMOTE_ADDR, not in the header, hence the `- 1`; anything a client
+# wrote in front of the entries the proxies appended is ignored, not trusted.
+WIKICHECK_PROXY_COUNT = int(os.environ.get("WIKICHECK_PROXY_COUNT", "0"))
+if WIKICHECK_PROXY_COUNT > 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = WIKICHECK_PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+# Strict mode would refuse the whole header when a client put addresses of its own in front, and
+# fall back to the proxy's address, which every such client would then share.
+IPWARE_STRICT = False
 
 # Messages stay on the server: one of them shows a new API token's key, once.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -207,7 +251,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"checks": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "checks": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # Django's own config writes to the console only while DEBUG is on: a server error's
+        # traceback (django.request) would be lost in production. Its INFO lines stay for DEBUG.
+        "django": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING"},
+    },
 }
 
 # --- wikicheck ---------------------------------------------------------------------------------
@@ -216,6 +265,8 @@ WIKICHECK_MAX_WORKERS = int(os.environ.get("WIKICHECK_MAX_WORKERS", "8"))
 WIKICHECK_TIMEOUT = env_timeout("WIKICHECK_TIMEOUT", "3.05,10")
 WIKICHECK_DEFAULT_WIKI = os.environ.get("WIKICHECK_DEFAULT_WIKI", "https://en.wikipedia.org/wiki/")
 WIKICHECK_ALLOWED_HOSTS = env_list("WIKICHECK_ALLOWED_HOSTS", "*.wikipedia.org")
+# Off: a name on the list that resolves to a loopback, private or link-local address is refused.
+WIKICHECK_ALLOW_PRIVATE_ADDRESSES = env_bool("WIKICHECK_ALLOW_PRIVATE_ADDRESSES", False)
 WIKICHECK_CONTACT = os.environ.get("WIKICHECK_CONTACT", "")
 WIKICHECK_MAX_BATCH = int(os.environ.get("WIKICHECK_MAX_BATCH", "10000"))
 WIKICHECK_MAX_UPLOAD_BYTES = int(os.environ.get("WIKICHECK_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
@@ -241,6 +292,20 @@ WIKICHECK_MAXLAG = int(os.environ.get("WIKICHECK_MAXLAG", "5"))
 # How often each server process looks for pending work it was not told about (another
 # process's batch, rows requeued after a crash).
 WIKICHECK_SWEEP_SECONDS = float(os.environ.get("WIKICHECK_SWEEP_SECONDS", "5"))
+# How often the batch page polls its progress; a poll sooner than this after the state it shows
+# gets 204, and one fragment per listing is rendered at most this often (checks/polling.py).
+WIKICHECK_POLL_SECONDS = float(os.environ.get("WIKICHECK_POLL_SECONDS", "1"))
+# Per-user limits (0: none): pages a user may have waiting (pending or being checked) across
+# all their batches, and batches a user may submit per hour; over either, nothing is stored and
+# the answer is 429 with Retry-After (checks/quotas.py).
+WIKICHECK_USER_MAX_PENDING = int(os.environ.get("WIKICHECK_USER_MAX_PENDING", "50000"))
+if 0 < WIKICHECK_USER_MAX_PENDING < WIKICHECK_MAX_BATCH:
+    raise ImproperlyConfigured(
+        "WIKICHECK_USER_MAX_PENDING must be 0 or at least WIKICHECK_MAX_BATCH, so a full batch fits"
+    )
+WIKICHECK_USER_BATCHES_PER_HOUR = int(os.environ.get("WIKICHECK_USER_BATCHES_PER_HOUR", "120"))
+# A history search stops after this long and says how far back it got (checks/search.py).
+WIKICHECK_SEARCH_BUDGET_MS = int(os.environ.get("WIKICHECK_SEARCH_BUDGET_MS", "500"))
 
 # --- Where checks run: the in-process thread pool, or Celery workers ----------------------------
 

@@ -18,6 +18,7 @@ from checks import exports
 from checks.batches import batch_cancel, batch_create
 from checks.forms import LINE_BREAK, BatchForm
 from checks.models import Batch, Result
+from checks.quotas import QuotaExceeded
 
 FAIL_ON_STATUSES = tuple(
     status.value
@@ -46,7 +47,8 @@ class Command(BaseCommand):
         "Check the pages listed in FILE (one URL or title per line, as in the web form; '-' "
         "reads stdin) as a batch owned by --user, stored in its history, and write the results "
         "as CSV or JSON. Exit codes: 0 done, 1 a status named by --fail-on occurred, 2 invalid "
-        "input or options (nothing stored), 130 interrupted (the batch is cancelled)."
+        "input or options, or the user over a quota (nothing stored), 130 interrupted (the "
+        "batch is cancelled)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -92,7 +94,10 @@ class Command(BaseCommand):
         )
         if not form.is_valid():
             raise CommandError(_form_errors(form), returncode=EXIT_USAGE)
-        batch = batch_create(owner=owner, **form.submission())
+        try:
+            batch = batch_create(owner=owner, **form.submission())
+        except QuotaExceeded as exc:
+            raise CommandError(f"Nothing was stored: {exc}", returncode=EXIT_USAGE) from None
         try:
             self._wait(batch, progress=not options["quiet"] and self.stderr.isatty())
         except KeyboardInterrupt:
