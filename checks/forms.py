@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 
 from checks.models import Batch
-from checks.parsing import Entry, entry_parse, wiki_normalize
+from checks.parsing import EXAMPLE_WIKI, Entry, entry_parse, wiki_normalize
 from checks.search import HistorySearch, history_search
 
 # How many line errors are spelled out; more would bury the form.
@@ -24,8 +24,6 @@ CSV_HEADERS = frozenset({"url", "urls", "title", "titles", "page", "pages"})
 # Only these end a line, as in an editor: str.splitlines() would also split at form feeds,
 # U+0085 or U+2028, shifting every later line number and hiding those characters from the parser.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# What a message shows as an example of a wiki's article path.
-EXAMPLE_WIKI = "https://en.wikipedia.org/wiki/"
 # How a line of each field is named in messages.
 LINE_LABELS = {"urls": "Line", "file": "File line"}
 

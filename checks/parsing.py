@@ -74,7 +74,9 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # What decoders put where text was not valid; MediaWiki refuses titles containing it.
 REPLACEMENT_CHARACTER = "\ufffd"
 HOST_LABEL_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-")
-WIKI_PATH_HINT = "the wiki must be given as its article path, e.g. https://en.wikipedia.org/wiki/"
+# The wiki messages show as an example of an article path.
+EXAMPLE_WIKI = "https://en.wikipedia.org/wiki/"
+WIKI_PATH_HINT = f"the wiki must be given as its article path, e.g. {EXAMPLE_WIKI}"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import requests
+from django import db
 
+from checks.models import Result
 from wikicheck_site.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,3 +256,20 @@ class SlowClients:
         self._trickler.join(timeout=10)
         for connection, _ in self.connections:
             connection.close()
+
+
+def results_copy(*, source, targets) -> None:
+    """Copy the result rows of batch `source` into each batch of `targets`, one INSERT ... SELECT
+    each: a million rows in seconds, where inserting them one by one takes minutes."""
+    table = db.connection.ops.quote_name(Result._meta.db_table)
+    columns = (
+        "position, url, title, api_url, status, error, redirect_target, normalized_title, note"
+    )
+    as_value = Result._meta.get_field("batch").get_db_prep_save
+    with db.connection.cursor() as cursor:
+        for target in targets:
+            cursor.execute(
+                f"INSERT INTO {table} (batch_id, {columns}) SELECT %s, {columns} "
+                f"FROM {table} WHERE batch_id = %s",
+                [as_value(target.pk, db.connection), as_value(source.pk, db.connection)],
+            )

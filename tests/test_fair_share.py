@@ -11,7 +11,7 @@ from checks.fakewiki import FakeWiki
 from checks.models import Batch, Result
 from checks.parsing import entry_parse
 from checks.queue import results_insert
-from tests.support import wait_until
+from tests.support import results_copy, wait_until
 
 QUEUED_BATCHES = 100
 QUEUED_ROWS_PER_BATCH = 10_000
@@ -58,22 +58,12 @@ def queue_a_million_rows(*, owner, wiki: FakeWiki) -> None:
                 for n in range(QUEUED_ROWS_PER_BATCH)
             ),
         )
-        table = connection.ops.quote_name(Result._meta.db_table)
-        columns = "position, url, title, api_url, status, error, redirect_target, "
-        columns += "normalized_title, note"
-        as_value = Result._meta.get_field("batch").get_db_prep_save
-        with connection.cursor() as cursor:
-            for batch in batches[1:]:
-                cursor.execute(
-                    f"INSERT INTO {table} (batch_id, {columns}) SELECT %s, {columns} "
-                    f"FROM {table} WHERE batch_id = %s",
-                    [as_value(batch.pk, connection), as_value(batches[0].pk, connection)],
-                )
+        results_copy(source=batches[0], targets=batches[1:])
     if connection.vendor == "postgresql":
         # What autovacuum does within a minute of such an insert; measured without it, the
         # batch beside the flood ran 1.8-3.9x slower (README, Roadmap).
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Result._meta.db_table)}")
 
 
 @pytest.fixture

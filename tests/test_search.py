@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from checks import search
 from checks.models import Batch, Result
 from checks.queue import results_insert
 from checks.search import history_search
+from tests.support import results_copy
 
 WIKI = "https://en.wikipedia.org/wiki/"
 
@@ -30,18 +31,7 @@ def history(owner, *, batches: int, size: int, needles: tuple[int, ...] = ()) ->
             batch_id=made[0].pk, rows=((f"{WIKI}P_{n}", f"P {n}", "") for n in range(size))
         )
         Result.objects.filter(batch=made[0]).update(status="exists")
-        table = connection.ops.quote_name(Result._meta.db_table)
-        columns = (
-            "position, url, title, api_url, status, error, redirect_target, normalized_title, note"
-        )
-        as_value = Result._meta.get_field("batch").get_db_prep_save
-        with connection.cursor() as cursor:
-            for batch in made[1:]:
-                cursor.execute(
-                    f"INSERT INTO {table} (batch_id, {columns}) SELECT %s, {columns} "
-                    f"FROM {table} WHERE batch_id = %s",
-                    [as_value(batch.pk, connection), as_value(made[0].pk, connection)],
-                )
+        results_copy(source=made[0], targets=made[1:])
         for index, batch in enumerate(made):
             Batch.objects.filter(pk=batch.pk).update(created_at=start + timedelta(minutes=index))
             if index in needles:
