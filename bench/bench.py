@@ -61,11 +61,11 @@ from django.utils.crypto import get_random_string  # noqa: E402
 
 from checks import feeder, runner  # noqa: E402
 from checks.batches import batch_cancel, batch_create  # noqa: E402
-from checks.fakewiki import free_port  # noqa: E402
-from checks.forms import BatchForm  # noqa: E402
+from checks.engine.workqueue import results_insert  # noqa: E402
+from checks.intake.parsing import Entry  # noqa: E402
 from checks.models import ApiToken, Batch, Result  # noqa: E402
-from checks.parsing import Entry  # noqa: E402
-from checks.queue import results_insert  # noqa: E402
+from checks.web.forms import BatchForm  # noqa: E402
+from fakewiki.server import free_port  # noqa: E402
 from tests.support import results_copy  # noqa: E402
 
 
@@ -82,7 +82,7 @@ class Figure:
 
 
 class RemoteWiki:
-    """`manage.py fakewiki` in its own process, so serving costs this process no CPU (a real
+    """`python -m fakewiki` in its own process, so serving costs this process no CPU (a real
     wiki is on another machine); its counters are read over HTTP."""
 
     def __init__(self, *, latency_ms: int) -> None:
@@ -91,7 +91,7 @@ class RemoteWiki:
         self.wiki_url = f"{self.url}/wiki/"
         self.process = subprocess.Popen(
             [
-                *(sys.executable, "manage.py", "fakewiki"),
+                *(sys.executable, "-m", "fakewiki"),
                 *("--port", str(self.port), "--latency-ms", str(latency_ms)),
             ],
             cwd=ROOT,

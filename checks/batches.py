@@ -8,12 +8,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import get_text_list
 
-from checks import dispatch
-from checks.api import api_endpoint
+from checks.engine import dispatch
+from checks.engine.workqueue import batch_cancel_rows, results_insert, write_transaction
+from checks.intake.parsing import Entry
 from checks.models import Batch, Result
-from checks.outgoing import url_allowed
-from checks.parsing import Entry
-from checks.queue import batch_cancel_rows, results_insert, write_transaction
+from checks.probe.destinations import url_allowed
+from checks.probe.mediawiki import api_endpoint
 from checks.quotas import quota_check
 
 

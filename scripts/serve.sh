@@ -14,7 +14,7 @@ source scripts/bootstrap.sh requirements.txt
 case "${1:-}" in
   --demo)
     fake_port="${FAKEWIKI_PORT:-8001}"
-    .venv/bin/python manage.py fakewiki --port "$fake_port" --latency-ms "${FAKEWIKI_LATENCY_MS:-100}" &
+    .venv/bin/python -m fakewiki --port "$fake_port" --latency-ms "${FAKEWIKI_LATENCY_MS:-100}" &
     fake_pid=$!
     trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
     export WIKICHECK_DEFAULT_WIKI="http://127.0.0.1:$fake_port/wiki/"

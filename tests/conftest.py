@@ -1,12 +1,13 @@
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import redis
 
-from checks import runner
-from checks.fakewiki import FakeWiki, free_port
+from checks.engine import runner
+from fakewiki.server import FakeWiki, free_port
 from tests.support import broker_use, wait_until
 
 
@@ -142,3 +143,17 @@ def celery_broker(redis_url, settings):
     settings.CELERY_BROKER_URL = redis_url
     broker_use(redis_url)
     return redis_url
+
+
+# The folder a test lives in says what it needs, and a marker of the same name selects it:
+# `-m unit` (no database), `-m integration` (the database and threads), `-m system` (real
+# server processes and load), `-m browser` (a real Chromium).
+_LAYERS = ("unit", "integration", "system", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests = Path(__file__).parent
+    for item in items:
+        layer = item.path.relative_to(tests).parts[0]
+        if layer in _LAYERS:
+            item.add_marker(layer)

@@ -1,4 +1,4 @@
-# Loaded with Django, so that checks.tasks' shared tasks use the project's Celery app.
+# Loaded with Django, so that the Celery backend's shared tasks use the project's Celery app.
 from wikicheck_site.celery import app as celery_app
 
 __all__ = ("celery_app",)

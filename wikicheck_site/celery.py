@@ -1,4 +1,4 @@
-"""The Celery app: `celery -A wikicheck_site worker` runs checks.tasks with the Django settings."""
+"""The Celery app: `celery -A wikicheck_site worker` runs the engine's tasks with the settings."""
 
 import os
 
@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wikicheck_site.settings")
 
 app = Celery("wikicheck_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks(["checks.engine"])

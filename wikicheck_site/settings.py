@@ -59,7 +59,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # A failed CSRF check (an expired form, blocked cookies) gets the site's page, saying what to do.
-CSRF_FAILURE_VIEW = "checks.views.csrf_failure"
+CSRF_FAILURE_VIEW = "checks.web.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,26 +82,26 @@ MIDDLEWARE = [
     # policy, error pages included.
     "csp.middleware.CSPMiddleware",
     # Answers most progress polls without the session, the user or the database.
-    "checks.middleware.poll_answer_middleware",
+    "checks.web.middleware.poll_answer_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Sees every answer given below it, the middleware's own refusals included.
-    "checks.middleware.private_cache_middleware",
+    "checks.web.middleware.private_cache_middleware",
     # A NUL in the query string is refused before any view passes it to the database.
-    "checks.middleware.nul_in_query_middleware",
+    "checks.web.middleware.nul_in_query_middleware",
     # Before CSRF, which would read (and parse) the whole body of an oversized submission.
-    "checks.middleware.submission_size_limit_middleware",
+    "checks.web.middleware.submission_size_limit_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Every page requires a login unless its view is marked login_not_required (the login view
     # is); Django's middleware, but htmx requests are sent to the login page whole.
-    "checks.middleware.LoginRequiredMiddleware",
+    "checks.web.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "checks.middleware.workers_resume_middleware",
+    "checks.web.middleware.workers_resume_middleware",
     # A view that waited out the database's lock answers 503 with Retry-After, not 500.
-    "checks.middleware.DatabaseBusyMiddleware",
+    "checks.web.middleware.DatabaseBusyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -174,12 +174,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Failed logins are throttled per username and client address, and, with a higher limit, per
-# client address over all usernames (checks/login_throttle.py).
+# client address over all usernames (checks/web/login_throttle.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("WIKICHECK_LOGIN_FAILURE_LIMIT", "5"))
 WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT = int(
     os.environ.get("WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
 )
-AXES_HANDLER = "checks.login_throttle.LoginThrottleHandler"
+AXES_HANDLER = "checks.web.login_throttle.LoginThrottleHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WIKICHECK_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -293,7 +293,7 @@ WIKICHECK_MAXLAG = int(os.environ.get("WIKICHECK_MAXLAG", "5"))
 # process's batch, rows requeued after a crash).
 WIKICHECK_SWEEP_SECONDS = float(os.environ.get("WIKICHECK_SWEEP_SECONDS", "5"))
 # How often the batch page polls its progress; a poll sooner than this after the state it shows
-# gets 204, and one fragment per listing is rendered at most this often (checks/polling.py).
+# gets 204, and one fragment per listing is rendered at most this often (checks/web/polling.py).
 WIKICHECK_POLL_SECONDS = float(os.environ.get("WIKICHECK_POLL_SECONDS", "1"))
 # Per-user limits (0: none): pages a user may have waiting (pending or being checked) across
 # all their batches, and batches a user may submit per hour; over either, nothing is stored and
@@ -304,7 +304,7 @@ if 0 < WIKICHECK_USER_MAX_PENDING < WIKICHECK_MAX_BATCH:
         "WIKICHECK_USER_MAX_PENDING must be 0 or at least WIKICHECK_MAX_BATCH, so a full batch fits"
     )
 WIKICHECK_USER_BATCHES_PER_HOUR = int(os.environ.get("WIKICHECK_USER_BATCHES_PER_HOUR", "120"))
-# A history search stops after this long and says how far back it got (checks/search.py).
+# A history search stops after this long and says how far back it got (checks/web/search.py).
 WIKICHECK_SEARCH_BUDGET_MS = int(os.environ.get("WIKICHECK_SEARCH_BUDGET_MS", "500"))
 
 # --- Where checks run: the in-process thread pool, or Celery workers ----------------------------
@@ -327,7 +327,7 @@ WIKICHECK_CHUNK_PAGES = int(os.environ.get("WIKICHECK_CHUNK_PAGES", "8"))
 
 CELERY_TASK_DEFAULT_QUEUE = "wikicheck"
 # A task is acknowledged when it has run, so a worker that dies mid-chunk leaves its message to
-# be delivered again; checks.tasks makes running a chunk twice harmless.
+# be delivered again; checks.engine.tasks makes running a chunk twice harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

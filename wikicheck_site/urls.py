@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from checks import views
+from checks.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,7 +14,7 @@ urlpatterns = [
     path("batches/<uuid:pk>/delete/", views.batch_delete_view, name="batch_delete"),
     path("batches/<uuid:pk>/export.csv", views.batch_export_csv, name="batch_export_csv"),
     path("batches/<uuid:pk>/export.json", views.batch_export_json, name="batch_export_json"),
-    path("api/", include("checks.api_urls")),
+    path("api/", include("checks.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

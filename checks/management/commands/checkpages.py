@@ -16,9 +16,9 @@ from tqdm import tqdm
 
 from checks import exports
 from checks.batches import batch_cancel, batch_create
-from checks.forms import LINE_BREAK, BatchForm
 from checks.models import Batch, Result
 from checks.quotas import QuotaExceeded
+from checks.web.forms import LINE_BREAK, BatchForm
 
 FAIL_ON_STATUSES = tuple(
     status.value

@@ -1,0 +1,126 @@
+"""The API's JSON: a submission in (as the data BatchForm validates), batches and results out."""
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from checks.api.http import ApiError
+from checks.models import Batch
+from checks.web.forms import LINE_BREAK, BatchForm
+
+SUBMISSION_FIELDS = ("urls", "wiki", "mode", "timeout")
+RESULT_FIELDS = (
+    "url",
+    "title",
+    "status",
+    "http_status",
+    "error",
+    "redirect_target",
+    "normalized_title",
+    "note",
+    "elapsed_ms",
+    "checked_at",
+)
+
+
+# --- In ----------------------------------------------------------------------------------------
+
+
+def batch_form_data(body: dict) -> dict:
+    """The BatchForm data a JSON submission stands for: its `urls` are the form's lines.
+
+    Only the JSON's shape is checked here; everything else is the form's job, so the API
+    and the form accept and refuse the same entries with the same messages.
+    """
+    errors = [
+        {"field": name, "message": f"Unknown field; expected {', '.join(SUBMISSION_FIELDS)}."}
+        for name in body
+        if name not in SUBMISSION_FIELDS
+    ]
+    urls = body.get("urls")
+    wiki = body.get("wiki")
+    mode = body.get("mode")
+    timeout = body.get("timeout")
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        errors.append({"field": "urls", "message": "Send urls as a list of strings."})
+    else:
+        # A line break inside an entry would shift the number of every line after it.
+        errors += [
+            {"field": "urls", "line": number, "message": "one entry per string: no line breaks"}
+            for number, url in enumerate(urls, start=1)
+            if LINE_BREAK.search(url)
+        ]
+    if wiki is not None and not isinstance(wiki, str):
+        errors.append({"field": "wiki", "message": "Send wiki as a string, a wiki's page URL."})
+    if mode is not None and not isinstance(mode, str):
+        errors.append({"field": "mode", "message": 'Send mode as "api" or "page".'})
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
+        errors.append({"field": "timeout", "message": "Send timeout as a number of seconds."})
+    if errors:
+        raise ApiError(400, *errors)
+    return {
+        "urls": "\n".join(urls),
+        "wiki": settings.WIKICHECK_DEFAULT_WIKI if wiki is None else wiki,
+        "mode": mode or "",
+        # As the text a form field would send: an integer too large for a float is then
+        # refused as "Enter a number." rather than overflowing.
+        "timeout": "" if timeout is None else str(timeout),
+    }
+
+
+def form_errors(form: BatchForm) -> list[dict]:
+    """The form's errors, each with its field, and its line where one line is at fault."""
+    errors = [
+        {"field": error.field, "line": error.number, "message": error.message}
+        for error in form.line_errors
+    ]
+    for field, messages in form.errors.items():
+        if field == NON_FIELD_ERRORS and form.line_errors:
+            continue  # the line errors above, as text
+        # The form's other errors about the entries as a whole: none, or too many.
+        name = "urls" if field == NON_FIELD_ERRORS else field
+        errors += [{"field": name, "message": message} for message in messages]
+    return errors
+
+
+# --- Out ---------------------------------------------------------------------------------------
+
+
+def batch_data(batch: Batch) -> dict:
+    """A batch's state and counters, and where to find or act on it; no results."""
+    return {
+        "id": str(batch.pk),
+        "status": batch.status,
+        "mode": batch.mode,
+        "wiki": batch.wiki,
+        "timeout": batch.timeout,
+        "created_at": batch.created_at,
+        "finished_at": batch.finished_at,
+        "elapsed_seconds": round(batch.elapsed_seconds, 3),
+        "total": batch.total,
+        "duplicates": batch.duplicates,
+        "done": batch.done,
+        "pending": batch.pending_count,
+        "counts": {
+            "exists": batch.exists_count,
+            "missing": batch.missing_count,
+            "unknown": batch.unknown_count,
+            "error": batch.error_count,
+            "invalid": batch.invalid_count,
+            "cancelled": batch.cancelled_count,
+            "redirects": batch.redirect_count,
+        },
+        "links": {
+            "self": reverse("api:batch_detail", args=[batch.pk]),
+            "cancel": reverse("api:batch_cancel", args=[batch.pk]),
+            "page": batch.get_absolute_url(),
+            "csv": reverse("api:batch_export_csv", args=[batch.pk]),
+            "json": reverse("api:batch_export_json", args=[batch.pk]),
+        },
+    }
+
+
+def result_rows(batch: Batch) -> QuerySet:
+    """The batch's results in submission order, each as the API's dict."""
+    return batch.results.order_by("position").values(*RESULT_FIELDS)

@@ -1,0 +1,84 @@
+"""The JSON API: submit batches, follow their progress and results, cancel and download them.
+
+Each view is an api_view (checks/api/auth.py): a session or a token, JSON errors.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from checks.api.auth import api_view
+from checks.api.http import ApiError, error_response, json_object, paginate
+from checks.api.serializers import batch_data, batch_form_data, form_errors, result_rows
+from checks.batches import batch_cancel, batch_create
+from checks.models import Batch
+from checks.quotas import QuotaExceeded
+from checks.web import views
+from checks.web.forms import BatchForm
+
+
+@api_view("GET", "POST")
+def batch_collection(request: HttpRequest) -> JsonResponse:
+    """GET: the user's batches, newest first, a page at a time. POST: submit a batch."""
+    if request.method == "POST":
+        return _batch_submit(request)
+    batches, next_url = paginate(request, Batch.objects.filter(owner=request.user))
+    return JsonResponse({"results": [batch_data(batch) for batch in batches], "next": next_url})
+
+
+@api_view("GET")
+def batch_detail(request: HttpRequest, pk: str) -> JsonResponse:
+    """A batch's progress and counts, with a page of its results in submission order."""
+    batch = _owned_batch(request, pk)
+    results, next_url = paginate(request, result_rows(batch))
+    return JsonResponse({**batch_data(batch), "results": results, "next": next_url})
+
+
+@api_view("POST")
+def batch_cancel_view(request: HttpRequest, pk: str) -> JsonResponse:
+    """Stop a running batch: no new checks start, finished results stay."""
+    batch = _owned_batch(request, pk)
+    if not batch_cancel(batch=batch):
+        raise ApiError(409, f"The batch had already ended: it is {batch.status}.")
+    batch.refresh_from_db()
+    return JsonResponse(batch_data(batch))
+
+
+# The batch page's downloads, for token clients too: the same views, behind api_view.
+batch_export_csv = api_view("GET")(views.batch_export_csv)
+batch_export_json = api_view("GET")(views.batch_export_json)
+
+
+@login_not_required
+@csrf_exempt
+def endpoint_not_found(request: HttpRequest) -> JsonResponse:
+    """Any other address under /api/: a JSON 404 that lists the endpoints."""
+    return error_response(
+        404,
+        {
+            "message": "No such API endpoint. There are /api/batches/ and /api/batches/<id>/, "
+            "and under the latter cancel/, export.csv and export.json."
+        },
+    )
+
+
+def _batch_submit(request: HttpRequest) -> JsonResponse:
+    form = BatchForm(batch_form_data(json_object(request)))
+    if not form.is_valid():
+        raise ApiError(400, *form_errors(form))
+    try:
+        batch = batch_create(owner=request.user, **form.submission())
+    except QuotaExceeded as exc:
+        raise ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+    data = batch_data(batch)
+    response = JsonResponse(data, status=201)
+    response["Location"] = data["links"]["self"]
+    return response
+
+
+def _owned_batch(request: HttpRequest, pk: str) -> Batch:
+    # Another user's batch is as absent as a batch that never existed.
+    batch = Batch.objects.filter(pk=pk, owner=request.user).first()
+    if batch is None:
+        raise ApiError(404, "No such batch.")
+    return batch

@@ -1,0 +1,1 @@
+"""Where checks run: this process's thread pool, or Celery's workers."""

@@ -1,0 +1,1 @@
+"""Turning what a user typed or uploaded into entries to check."""

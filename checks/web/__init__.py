@@ -1,0 +1,1 @@
+"""The HTML pages: views, forms, urls and middleware."""

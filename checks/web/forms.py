@@ -1,0 +1,271 @@
+"""The submission form: pasted or uploaded lines in, a list of distinct normalized entries out;
+and the filters of the history page."""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
+
+from checks.intake.parsing import EXAMPLE_WIKI, Entry, entry_parse, wiki_normalize
+from checks.models import Batch
+from checks.web.search import HistorySearch, history_search
+
+# How many line errors are spelled out; more would bury the form.
+MAX_ERRORS_SHOWN = 10
+UPLOAD_SUFFIXES = (".txt", ".csv")
+# A first CSV row that is one of these is a header, not a page.
+CSV_HEADERS = frozenset({"url", "urls", "title", "titles", "page", "pages"})
+# Only these end a line, as in an editor: str.splitlines() would also split at form feeds,
+# U+0085 or U+2028, shifting every later line number and hiding those characters from the parser.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# How a line of each field is named in messages.
+LINE_LABELS = {"urls": "Line", "file": "File line"}
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A line the parser refused: the field it came from, its number from 1, and why."""
+
+    field: str
+    number: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{LINE_LABELS[self.field]} {self.number}: {self.message}"
+
+
+class LinesField(forms.CharField):
+    """Text checked line by line: kept verbatim, so reported line numbers match the user's."""
+
+    def __init__(self, **kwargs) -> None:
+        # Stripping would drop leading blank lines and shift the numbers of all the others.
+        super().__init__(strip=False, **kwargs)
+        # The parser refuses NUL with the other control characters, naming the line.
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator)
+        ]
+
+
+class BatchForm(forms.Form):
+    urls = LinesField(
+        label="Pages",
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 10,
+                "placeholder": "https://en.wikipedia.org/wiki/Ocean\nIsland\nSea water",
+                "spellcheck": "false",
+            }
+        ),
+        help_text="One page URL or title per line. Blank lines are ignored, duplicates merged.",
+    )
+    file = forms.FileField(
+        label="Or upload a file",
+        required=False,
+        help_text="A .txt file with one entry per line, or a .csv file with entries in its "
+        "first column (UTF-8).",
+    )
+    wiki = forms.CharField(
+        label="Wiki for bare titles",
+        max_length=255,
+        help_text="Titles without a URL are looked up here.",
+        error_messages={
+            "required": f"Enter the wiki that bare titles are looked up on, e.g. {EXAMPLE_WIKI}"
+        },
+    )
+    mode = forms.ChoiceField(
+        label="How to check",
+        required=False,
+        choices=Batch.Mode.choices,
+        initial=Batch.Mode.API,
+        widget=forms.RadioSelect,
+        help_text="The API is much faster and gentler on the wiki; hosts without one are "
+        "always checked page by page.",
+    )
+    timeout = forms.FloatField(
+        label="Timeout (seconds)",
+        required=False,
+        min_value=0.001,
+        max_value=120,
+        help_text="Connect and read timeout for each request. Empty: the server's default.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Every refused line, also when only the first MAX_ERRORS_SHOWN are spelled out.
+        self.line_errors: list[LineError] = []
+        self.fields["wiki"].initial = settings.WIKICHECK_DEFAULT_WIKI
+        self.fields["file"].widget.attrs["accept"] = ",".join(UPLOAD_SUFFIXES)
+
+    def clean_wiki(self) -> str:
+        try:
+            return wiki_normalize(
+                self.cleaned_data["wiki"], allowed_hosts=settings.WIKICHECK_ALLOWED_HOSTS
+            )
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def submission(self) -> dict:
+        """What batch_create() needs from a valid form, besides the owner."""
+        fields = ("entries", "wiki", "mode", "timeout", "duplicates")
+        return {name: self.cleaned_data[name] for name in fields}
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data["mode"] or Batch.Mode.API
+
+    def clean_file(self) -> list[str]:
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return []
+        if PurePath(upload.name).suffix.lower() not in UPLOAD_SUFFIXES:
+            raise forms.ValidationError("Upload a .txt or .csv file.")
+        limit = settings.WIKICHECK_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; at most {limit:,} bytes are accepted."
+            )
+        try:
+            # A surrogate encoded as if it were a character is decoded, so that the parser
+            # can name it and its line.
+            text = upload.read().decode("utf-8-sig", errors="surrogatepass")
+        except UnicodeDecodeError as exc:
+            number = len(_lines(exc.object[: exc.start].decode(errors="surrogatepass")))
+            raise forms.ValidationError(
+                f"File line {number}: not UTF-8 text (a binary file, or another encoding). "
+                "Save the file as UTF-8."
+            ) from None
+        if upload.name.lower().endswith(".csv"):
+            return _csv_first_column(text)
+        return _lines(text)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        numbered = [
+            *(("urls", number, line) for number, line in _numbered(cleaned.get("urls", ""))),
+            *(("file", number, line) for number, line in _numbered(cleaned.get("file"))),
+        ]
+        # Said even when another field is wrong too: a request with no fields at all would
+        # otherwise only hear that the wiki is missing.
+        if not numbered and "file" not in self.errors:
+            raise forms.ValidationError("Enter at least one page URL or title, or upload a file.")
+        if self.errors:
+            return cleaned
+        limit = settings.WIKICHECK_MAX_BATCH
+        if len(numbered) > limit:
+            field, number, _ = numbered[limit]
+            raise forms.ValidationError(
+                f"{len(numbered):,} entries; a batch holds at most {limit:,}. "
+                f"{LINE_LABELS[field]} {number} is the first over the limit: "
+                "split it into several batches."
+            )
+        entries: dict[str, Entry] = {}
+        for field, number, line in numbered:
+            try:
+                entry = entry_parse(
+                    line, wiki=cleaned["wiki"], allowed_hosts=settings.WIKICHECK_ALLOWED_HOSTS
+                )
+            except ValueError as exc:
+                self.line_errors.append(LineError(field, number, str(exc)))
+                continue
+            entries.setdefault(entry.url, entry)
+        if self.line_errors:
+            shown = [str(error) for error in self.line_errors[:MAX_ERRORS_SHOWN]]
+            hidden = len(self.line_errors) - MAX_ERRORS_SHOWN
+            if hidden > 0:
+                shown.append(f"…and {hidden} more lines with errors.")
+            raise forms.ValidationError(shown)
+        cleaned["entries"] = list(entries.values())
+        cleaned["duplicates"] = len(numbered) - len(entries)
+        return cleaned
+
+
+class HistoryFilterForm(forms.Form):
+    """The history page's GET filters; each one left empty (or invalid) filters nothing."""
+
+    q = forms.CharField(
+        label="Page URL or title contains", required=False, max_length=200, strip=True
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any"), *Batch.Status.choices]
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    # The last search's outcome, for the page to say how far back it got; None without one.
+    search: HistorySearch | None = None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until", f"“To” is before “From”: pick a To date on or after {since.isoformat()}."
+            )
+        return cleaned
+
+    def batches(self, batches):
+        """`batches` narrowed by the valid filters: a queryset, or with a search, the list of
+        matching batches found within WIKICHECK_SEARCH_BUDGET_MS (see `search`)."""
+        self.is_valid()
+        filters = self.cleaned_data
+        if filters.get("status"):
+            batches = batches.filter(status=filters["status"])
+        batches = batches.created_between(since=filters.get("since"), until=filters.get("until"))
+        if filters.get("q"):
+            self.search = history_search(
+                batches=batches, text=filters["q"], budget_ms=settings.WIKICHECK_SEARCH_BUDGET_MS
+            )
+            return self.search.batches
+        return batches
+
+    @property
+    def is_filtering(self) -> bool:
+        return any(self.data.get(name) for name in self.fields)
+
+
+def _lines(text: str) -> list[str]:
+    return LINE_BREAK.split(text)
+
+
+def _numbered(lines: str | list[str] | None) -> Iterator[tuple[int, str]]:
+    """Non-blank lines with their 1-based line numbers."""
+    if isinstance(lines, str):
+        lines = _lines(lines)
+    for number, line in enumerate(lines or [], start=1):
+        if line.strip():
+            yield number, line
+
+
+def _csv_first_column(text: str) -> list[str]:
+    """The first cell of each row, at the index of the file line the row starts on.
+
+    A quoted cell may span lines; its newline is kept (and refused by the parser), and the
+    lines it spans stay blank, so the rows after it keep their own line numbers.
+    """
+    lines = [""] * len(_lines(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 0
+    try:
+        for row in reader:
+            if row:
+                lines[start] = row[0]
+            start = reader.line_num
+    except csv.Error as exc:
+        raise forms.ValidationError(
+            f"File line {reader.line_num}: the CSV file cannot be read: {exc}."
+        ) from None
+    if lines and lines[0].strip().lower() in CSV_HEADERS:
+        lines[0] = ""
+    return lines

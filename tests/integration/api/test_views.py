@@ -1,0 +1,657 @@
+"""The JSON API end to end through the test client: tokens and sessions, validation, results."""
+
+import hashlib
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from checks.engine import runner
+from checks.models import ApiToken, Batch, Result
+from tests.support import wait_until
+
+WIKI = "https://en.wikipedia.org/wiki/"
+BATCHES_URL = "/api/batches/"
+UNAUTHENTICATED = "Authentication required: log in, or send Authorization: Bearer <token>"
+BIG_BATCH_SIZE = 5000
+
+
+@pytest.fixture
+def no_workers(monkeypatch):
+    """For tests that never need a page checked: submissions must not reach the network."""
+    monkeypatch.setattr(runner, "workers_wake", lambda **kwargs: None)
+
+
+@pytest.fixture
+def token(user) -> tuple[ApiToken, str]:
+    """A token of `user`, and its key."""
+    token = ApiToken(user=user, name="script")
+    key = token.key_generate()
+    token.save()
+    return token, key
+
+
+@pytest.fixture
+def api_client(token) -> Client:
+    """A client like a script's: a bearer token, no cookies, CSRF checks on."""
+    return Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {token[1]}"})
+
+
+def post_json(client: Client, url: str, body, **kwargs):
+    return client.post(url, json.dumps(body), content_type="application/json", **kwargs)
+
+
+def batch_of(owner, *, results: int = 0, **fields) -> Batch:
+    batch = Batch.objects.create(owner=owner, wiki=WIKI, total=results, **fields)
+    Result.objects.bulk_create(
+        (
+            Result(batch=batch, position=n, url=f"{WIKI}Page_{n}", title=f"Page {n}")
+            for n in range(results)
+        ),
+        batch_size=1000,
+    )
+    return batch
+
+
+def detail_url(batch: Batch) -> str:
+    return reverse("api:batch_detail", args=[batch.pk])
+
+
+def cancel_url(batch: Batch) -> str:
+    return reverse("api:batch_cancel", args=[batch.pk])
+
+
+# --- Submitting and polling ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_pages_submitted_with_a_token_give_three_existing_and_one_missing(
+    api_client, fake_wiki
+):
+    urls = ["Ocean", f"{fake_wiki.wiki_url}Island", "this_page_does_not_exist", "Shark"]
+
+    created = post_json(api_client, BATCHES_URL, {"urls": urls, "wiki": fake_wiki.wiki_url})
+    url = created["Location"]
+    finished = wait_until(lambda: (body := api_client.get(url).json())["pending"] == 0 and body)
+
+    assert created.status_code == 201
+    assert url == created.json()["links"]["self"] == f"/api/batches/{created.json()['id']}/"
+    assert finished["status"] == "finished"
+    assert finished["counts"] == {
+        "exists": 3,
+        "missing": 1,
+        "unknown": 0,
+        "error": 0,
+        "invalid": 0,
+        "cancelled": 0,
+        "redirects": 0,
+    }
+    assert [(r["title"], r["status"]) for r in finished["results"]] == [
+        ("Ocean", "exists"),
+        ("Island", "exists"),
+        ("this page does not exist", "missing"),
+        ("Shark", "exists"),
+    ]
+    assert finished["results"][0]["http_status"] == 200
+    assert finished["results"][0]["checked_at"]
+    assert finished["finished_at"] and finished["next"] is None
+
+
+@pytest.mark.django_db
+def test_created_batch_answers_its_counts_and_links(api_client, user, no_workers):
+    response = post_json(api_client, BATCHES_URL, {"urls": ["Ocean", "Ocean", "Sea water"]})
+
+    body = response.json()
+    batch = Batch.objects.get(owner=user)
+    assert response.status_code == 201
+    assert (body["id"], body["status"], body["total"], body["duplicates"]) == (
+        str(batch.pk),
+        "running",
+        2,
+        1,
+    )
+    assert body["links"] == {
+        "self": f"/api/batches/{batch.pk}/",
+        "cancel": f"/api/batches/{batch.pk}/cancel/",
+        "page": f"/batches/{batch.pk}/",
+        "csv": f"/api/batches/{batch.pk}/export.csv",
+        "json": f"/api/batches/{batch.pk}/export.json",
+    }
+
+
+@pytest.mark.django_db
+def test_wiki_mode_and_timeout_are_taken_from_the_body(api_client, user, no_workers, settings):
+    settings.WIKICHECK_ALLOWED_HOSTS = ["*.wikipedia.org"]
+
+    german = "https://de.wikipedia.org/wiki/"
+
+    post_json(
+        api_client, BATCHES_URL, {"urls": ["Meer"], "wiki": german, "mode": "page", "timeout": 2.5}
+    )
+
+    batch = Batch.objects.get(owner=user)
+    assert (batch.wiki, batch.mode, batch.timeout) == (german, "page", 2.5)
+    assert batch.results.get().url == f"{german}Meer"
+
+
+@pytest.mark.django_db
+def test_token_scheme_is_accepted_like_bearer(token, no_workers):
+    client = Client(headers={"Authorization": f"Token {token[1]}"})
+
+    response = post_json(client, BATCHES_URL, {"urls": ["Ocean"]})
+
+    assert response.status_code == 201
+
+
+# --- Validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_refused_line_is_named_with_its_field_and_number(api_client, no_workers):
+    urls = ["Ocean", "", "https://evil.example/wiki/X"]
+
+    response = post_json(api_client, BATCHES_URL, {"urls": urls})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "field": "urls",
+                "line": 3,
+                "message": "host evil.example is not an allowed wiki host",
+            }
+        ]
+    }
+    assert Batch.objects.count() == 0 and Result.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_every_refused_line_is_listed_beyond_the_forms_ten(api_client, no_workers):
+    urls = ["https://evil.example/wiki/X"] * 12
+
+    response = post_json(api_client, BATCHES_URL, {"urls": urls})
+
+    assert [error["line"] for error in response.json()["errors"]] == list(range(1, 13))
+
+
+@pytest.mark.django_db
+def test_empty_list_asks_for_pages_as_the_form_does(api_client, no_workers):
+    response = post_json(api_client, BATCHES_URL, {"urls": ["", "  "]})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "urls", "message": "Enter at least one page URL or title, or upload a file."}
+    ]
+
+
+@pytest.mark.django_db
+def test_a_lone_surrogate_is_refused_naming_its_line(api_client, no_workers):
+    response = post_json(api_client, BATCHES_URL, {"urls": ["Ocean", "Sea\ud800water"]})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "urls",
+            "line": 2,
+            "message": "line contains a character that is not valid text (U+D800)",
+        }
+    ]
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_utf8_is_refused_saying_so(api_client, no_workers):
+    body = '{"urls": ["Café"]}'.encode("latin-1")
+
+    response = api_client.post(BATCHES_URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"message": "The body is not valid JSON: byte 15 is not UTF-8 text. Send JSON in UTF-8."}
+    ]
+
+
+@pytest.mark.django_db
+def test_too_many_entries_are_refused_with_the_forms_message(api_client, no_workers, settings):
+    settings.WIKICHECK_MAX_BATCH = 2
+
+    response = post_json(api_client, BATCHES_URL, {"urls": ["A", "B", "C"]})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith(
+        "3 entries; a batch holds at most 2. Line 3 is the first over the limit"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"urls": ["Ocean"], "wiki": "https://evil.example/wiki/"}, "wiki", "evil.example"),
+        ({"urls": ["Ocean"], "mode": "fast"}, "mode", "Select a valid choice"),
+        ({"urls": ["Ocean"], "timeout": 0}, "timeout", "greater than or equal to 0.001"),
+        ({"urls": ["Ocean"], "timeout": int("9" * 400)}, "timeout", "Enter a number"),
+    ],
+)
+def test_other_fields_are_validated_by_the_form(api_client, no_workers, body, field, message):
+    response = post_json(api_client, BATCHES_URL, body)
+
+    [error] = response.json()["errors"]
+    assert response.status_code == 400
+    assert error["field"] == field
+    assert message in error["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({}, "urls", "Send urls as a list of strings."),
+        ({"urls": "Ocean\nIsland"}, "urls", "Send urls as a list of strings."),
+        ({"urls": ["Ocean", 7]}, "urls", "Send urls as a list of strings."),
+        ({"urls": ["Ocean"], "wiki": ["x"]}, "wiki", "Send wiki as a string"),
+        ({"urls": ["Ocean"], "mode": 1}, "mode", 'Send mode as "api" or "page".'),
+        ({"urls": ["Ocean"], "timeout": "5"}, "timeout", "Send timeout as a number"),
+        ({"urls": ["Ocean"], "timeout": True}, "timeout", "Send timeout as a number"),
+        ({"urls": ["Ocean"], "timout": 5}, "timout", "Unknown field; expected urls, wiki"),
+    ],
+)
+def test_malformed_submission_names_the_field(api_client, no_workers, body, field, message):
+    response = post_json(api_client, BATCHES_URL, body)
+
+    [error] = response.json()["errors"]
+    assert response.status_code == 400
+    assert error["field"] == field
+    assert error["message"].startswith(message)
+
+
+@pytest.mark.django_db
+def test_entry_with_a_line_break_is_refused_so_line_numbers_stay_true(api_client, no_workers):
+    response = post_json(api_client, BATCHES_URL, {"urls": ["Ocean", "Island\nShark"]})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "urls", "line": 2, "message": "one entry per string: no line breaks"}
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"urls=Ocean", "The body is not valid JSON"),
+        (b"\xff\xfe\x00", "The body is not valid JSON"),
+        (b"[" * 100_000, "The body is not valid JSON: it is nested too deeply."),
+        (b'["Ocean"]', "The body must be a JSON object"),
+    ],
+)
+def test_body_that_is_not_a_json_object_is_refused(api_client, no_workers, raw, message):
+    response = api_client.post(BATCHES_URL, raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith(message)
+
+
+@pytest.mark.django_db
+def test_form_encoded_body_is_an_unsupported_media_type(api_client, no_workers):
+    response = api_client.post(BATCHES_URL, {"urls": "Ocean"})
+
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_body_over_the_upload_limit_is_refused(api_client, no_workers, settings):
+    settings.WIKICHECK_MAX_UPLOAD_BYTES = 1000
+
+    response = post_json(api_client, BATCHES_URL, {"urls": ["Ocean"] * 200})
+
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["message"].startswith(
+        "The submission is larger than 1,000 bytes."
+    )
+    assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_body_far_over_the_limit_gets_json_from_the_middleware_unread(
+    api_client, no_workers, settings, monkeypatch
+):
+    settings.WIKICHECK_MAX_UPLOAD_BYTES = 1000
+    monkeypatch.setattr("checks.api.views.json_object", pytest.fail)
+
+    response = post_json(api_client, BATCHES_URL, {"urls": ["Ocean"] * 20_000})
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "so it was not read" in response.json()["errors"][0]["message"]
+
+
+# --- Authentication and CSRF ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_session_post_needs_the_csrf_token(user, no_workers):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+
+    refused = post_json(browser, BATCHES_URL, {"urls": ["Ocean"]})
+    browser.get(reverse("home"))
+    csrf_token = browser.cookies["csrftoken"].value
+    accepted = post_json(
+        browser, BATCHES_URL, {"urls": ["Ocean"]}, headers={"X-CSRFToken": csrf_token}
+    )
+
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["message"].startswith("CSRF check failed")
+    assert accepted.status_code == 201
+    assert Batch.objects.filter(owner=user).count() == 1
+
+
+@pytest.mark.django_db
+def test_session_get_needs_no_csrf_token(user):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+
+    response = browser.get(BATCHES_URL)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_token_post_needs_no_csrf_token(api_client, no_workers):
+    response = post_json(api_client, BATCHES_URL, {"urls": ["Ocean"]})
+
+    assert response.status_code == 201
+    assert "csrftoken" not in api_client.cookies
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", BATCHES_URL),
+        ("post", BATCHES_URL),
+        ("get", "detail"),
+        ("post", "cancel"),
+    ],
+)
+def test_anonymous_requests_get_401_not_a_login_redirect(client, user, method, url):
+    batch = batch_of(user)
+    url = {"detail": detail_url(batch), "cancel": cancel_url(batch)}.get(url, url)
+
+    response = getattr(client, method)(url, content_type="application/json")
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": [{"message": UNAUTHENTICATED}]}
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer not-a-key", "Bearer ", "Basic YWxpY2U6cGFzcw==", "Bearer"],
+)
+def test_wrong_or_malformed_token_gets_401(token, header):
+    response = Client(headers={"Authorization": header}).get(BATCHES_URL)
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_deleted_token_gets_401(api_client, token):
+    token[0].delete()
+
+    response = api_client.get(BATCHES_URL)
+
+    assert response.status_code == 401
+    assert "not valid" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_token_of_an_inactive_user_gets_401(api_client, user):
+    user.is_active = False
+    user.save()
+
+    response = api_client.get(BATCHES_URL)
+
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_wrong_token_is_not_rescued_by_a_session(user_client):
+    response = user_client.get(BATCHES_URL, headers={"Authorization": "Bearer not-a-key"})
+
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_token_use_is_recorded(api_client, token):
+    api_client.get(BATCHES_URL)
+
+    token[0].refresh_from_db()
+    assert token[0].last_used_at is not None
+
+
+# --- Ownership and methods -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_another_users_batch_is_not_found(api_client, other_user):
+    batch = batch_of(other_user, results=1)
+
+    response = api_client.get(detail_url(batch))
+
+    assert response.status_code == 404
+    assert response.json() == {"errors": [{"message": "No such batch."}]}
+
+
+@pytest.mark.django_db
+def test_another_users_batch_cannot_be_cancelled(api_client, other_user):
+    batch = batch_of(other_user, results=1)
+
+    response = api_client.post(cancel_url(batch))
+
+    batch.refresh_from_db()
+    assert response.status_code == 404
+    assert batch.status == Batch.Status.RUNNING
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url", "allow"),
+    [
+        ("get", "cancel", "POST"),
+        ("delete", "detail", "GET"),
+        ("put", BATCHES_URL, "GET, POST"),
+    ],
+)
+def test_wrong_method_gets_405_in_json(api_client, user, method, url, allow):
+    batch = batch_of(user)
+    url = {"detail": detail_url(batch), "cancel": cancel_url(batch)}.get(url, url)
+
+    response = getattr(api_client, method)(url)
+
+    assert response.status_code == 405
+    assert response["Allow"] == allow
+    assert "is not allowed here" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_unknown_api_address_gets_a_json_404_instead_of_a_redirect(api_client):
+    response = post_json(api_client, "/api/batches", {"urls": ["Ocean"]})
+
+    assert response.status_code == 404
+    assert "/api/batches/" in response.json()["errors"][0]["message"]
+
+
+# --- Cancelling ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_cancel_stops_a_running_batch(api_client, user, no_workers):
+    batch_url = post_json(api_client, BATCHES_URL, {"urls": ["Ocean", "Island"]})["Location"]
+
+    response = api_client.post(api_client.get(batch_url).json()["links"]["cancel"])
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["counts"]["cancelled"] == 2
+    assert response.json()["pending"] == 0
+
+
+@pytest.mark.django_db
+def test_cancelling_an_ended_batch_is_a_conflict(api_client, user):
+    batch = batch_of(user, status=Batch.Status.FINISHED)
+
+    response = api_client.post(cancel_url(batch))
+
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["message"] == "The batch had already ended: it is finished."
+
+
+# --- Downloads -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_csv_download_works_with_a_token(api_client, user):
+    batch = batch_of(user, results=2)
+
+    response = api_client.get(reverse("api:batch_export_csv", args=[batch.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Page_1" in b"".join(response.streaming_content).decode()
+
+
+@pytest.mark.django_db
+def test_another_users_download_is_a_json_404(api_client, other_user):
+    batch = batch_of(other_user, results=1)
+
+    response = api_client.get(reverse("api:batch_export_json", args=[batch.pk]))
+
+    assert response.status_code == 404
+    assert response.json() == {"errors": [{"message": "Not found."}]}
+
+
+@pytest.mark.django_db
+def test_anonymous_download_gets_401(client, user):
+    batch = batch_of(user, results=1)
+
+    response = client.get(reverse("api:batch_export_csv", args=[batch.pk]))
+
+    assert response.status_code == 401
+
+
+# --- Pagination ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_results_are_paged_in_submission_order(api_client, user):
+    batch = batch_of(user, results=250)
+    titles, url = [], f"{detail_url(batch)}?page_size=100"
+
+    while url:
+        body = api_client.get(url).json()
+        titles += [result["title"] for result in body["results"]]
+        url = body["next"]
+
+    assert titles == [f"Page {n}" for n in range(250)]
+
+
+@pytest.mark.django_db
+def test_results_page_size_defaults_to_100(api_client, user):
+    batch = batch_of(user, results=101)
+
+    body = api_client.get(detail_url(batch)).json()
+
+    assert len(body["results"]) == 100
+    assert body["next"] == f"{detail_url(batch)}?page=2"
+
+
+@pytest.mark.django_db
+def test_page_beyond_the_end_is_empty(api_client, user):
+    batch = batch_of(user, results=3)
+
+    body = api_client.get(f"{detail_url(batch)}?page=2").json()
+
+    assert (body["results"], body["next"]) == ([], None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["page=0", "page=x", "page=-1", "page_size=1001", "page_size=0"])
+def test_bad_paging_parameters_are_refused(api_client, user, query):
+    batch = batch_of(user, results=3)
+
+    response = api_client.get(f"{detail_url(batch)}?{query}")
+
+    assert response.status_code == 400
+    assert "must be a whole number from 1 to" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_batch_list_holds_only_the_users_batches_newest_first_in_pages(
+    api_client, user, other_user
+):
+    oldest, middle, newest = batch_of(user), batch_of(user), batch_of(user)
+    batch_of(other_user)
+
+    first = api_client.get(f"{BATCHES_URL}?page_size=2").json()
+    second = api_client.get(first["next"]).json()
+
+    assert [b["id"] for b in first["results"]] == [str(newest.pk), str(middle.pk)]
+    assert [b["id"] for b in second["results"]] == [str(oldest.pk)]
+    assert second["next"] is None
+    assert "results" not in first["results"][0]
+
+
+# --- A large batch -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_5000_row_batch_is_read_with_a_bounded_number_of_queries(
+    api_client, user, django_assert_max_num_queries
+):
+    batch = batch_of(user, results=BIG_BATCH_SIZE)
+
+    with django_assert_max_num_queries(4):
+        page = api_client.get(f"{detail_url(batch)}?page=5&page_size=1000").json()
+    with django_assert_max_num_queries(4):
+        listing = api_client.get(BATCHES_URL).json()
+
+    assert page["results"][-1]["title"] == "Page 4999"
+    assert page["next"] is None
+    assert listing["results"][0]["total"] == BIG_BATCH_SIZE
+
+
+# --- Tokens in the admin -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_adding_a_token_in_the_admin_shows_its_key_once_and_stores_its_hash(admin_client, user):
+    added = admin_client.post(
+        reverse("admin:checks_apitoken_add"),
+        {"user": user.pk, "name": "nightly script"},
+        follow=True,
+    )
+    key = re.search(r"<code>([\w-]+)</code>", added.content.decode())[1]
+    again = admin_client.get(reverse("admin:checks_apitoken_changelist"))
+
+    token = ApiToken.objects.get()
+    assert (token.user, token.name) == (user, "nightly script")
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in again.content.decode()
+    assert "nightly script" in again.content.decode()
+    listed = Client(headers={"Authorization": f"Bearer {key}"}).get(BATCHES_URL)
+    assert listed.status_code == 200
+
+
+@pytest.mark.django_db
+def test_token_change_page_never_shows_the_key_hash(admin_client, token):
+    response = admin_client.get(reverse("admin:checks_apitoken_change", args=[token[0].pk]))
+
+    assert response.status_code == 200
+    assert token[0].key_hash not in response.content.decode()
+    assert 'name="key_hash"' not in response.content.decode()

@@ -1,0 +1,240 @@
+"""The Celery backend's tasks, run in this process against the fake wiki and a real Redis broker.
+
+Real worker processes, several of them and killed mid-batch, are in test_celery.py.
+"""
+
+import logging
+from datetime import timedelta
+
+import pytest
+import redis
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from checks.batches import batch_cancel, batch_create
+from checks.engine.tasks import (
+    CHUNKS_PER_PRIORITY,
+    chunk_check,
+    chunks_of,
+    queue_length,
+    work_sweep,
+)
+from checks.intake.parsing import Entry
+from checks.models import Batch
+from fakewiki.server import free_port
+from tests.support import broker_use
+from wikicheck_site.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _celery_backend(celery_broker):
+    """Batches created here go to the broker, not to this process's pool."""
+
+
+@pytest.fixture
+def owner(db):
+    return get_user_model().objects.create_user(username="task-owner")
+
+
+def pages(fake_wiki, titles: list[str]) -> list[Entry]:
+    return [
+        Entry(url=fake_wiki.wiki_url + title.replace(" ", "_"), title=title) for title in titles
+    ]
+
+
+def page_batch(owner, fake_wiki, titles: list[str]) -> Batch:
+    return batch_create(
+        owner=owner, entries=pages(fake_wiki, titles), wiki=fake_wiki.wiki_url, mode="page"
+    )
+
+
+def ids_of(batch: Batch) -> list[int]:
+    return list(batch.results.order_by("position").values_list("pk", flat=True))
+
+
+def statuses(batch: Batch) -> dict[str, str]:
+    return dict(batch.results.values_list("title", "status"))
+
+
+@pytest.mark.django_db
+def test_pages_go_out_in_chunks_of_the_configured_size(owner, fake_wiki, settings):
+    settings.WIKICHECK_CHUNK_PAGES = 8
+    batch = page_batch(owner, fake_wiki, [f"Page {n}" for n in range(20)])
+
+    chunks = list(chunks_of(batch.results.all()))
+
+    assert [(len(ids), api) for ids, api in chunks] == [(8, False), (8, False), (4, False)]
+    assert [pk for ids, _ in chunks for pk in ids] == ids_of(batch)
+
+
+@pytest.mark.django_db
+def test_titles_bound_for_an_api_go_out_fifty_to_a_chunk(owner, fake_wiki, settings):
+    settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
+    batch = batch_create(
+        owner=owner,
+        entries=pages(fake_wiki, [f"Title {n}" for n in range(120)]),
+        wiki=fake_wiki.wiki_url,
+        mode="api",
+    )
+
+    chunks = list(chunks_of(batch.results.all()))
+
+    assert [(len(ids), api) for ids, api in chunks] == [(50, True), (50, True), (20, True)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_checks_its_pages_and_finishes_the_batch(owner, fake_wiki):
+    batch = page_batch(owner, fake_wiki, ["Ocean", "Missing page", "Forest"])
+
+    stored = chunk_check(result_ids=ids_of(batch), api=False)
+
+    batch.refresh_from_db()
+    assert stored == 3
+    assert statuses(batch) == {"Ocean": "exists", "Missing page": "missing", "Forest": "exists"}
+    assert (batch.status, batch.done) == ("finished", 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_chunk_asks_about_all_its_titles_in_one_request(owner, fake_wiki, settings):
+    settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
+    titles = [f"Title {n}" for n in range(30)] + ["Missing one"]
+    batch = batch_create(
+        owner=owner, entries=pages(fake_wiki, titles), wiki=fake_wiki.wiki_url, mode="api"
+    )
+
+    chunk_check(result_ids=ids_of(batch), api=True)
+
+    assert fake_wiki.api_requests == 1
+    assert statuses(batch)["Missing one"] == "missing"
+    assert set(statuses(batch).values()) == {"exists", "missing"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_running_a_chunk_again_checks_nothing_twice(owner, fake_wiki):
+    batch = page_batch(owner, fake_wiki, [f"Page {n}" for n in range(5)])
+    chunk_check(result_ids=ids_of(batch), api=False)
+
+    stored_again = chunk_check(result_ids=ids_of(batch), api=False)
+
+    assert stored_again == 0
+    assert fake_wiki.requests_by_title == {f"Page {n}": 1 for n in range(5)}
+    assert Batch.objects.get(pk=batch.pk).done == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_takes_over_rows_whose_worker_died_but_not_rows_being_checked(
+    owner, fake_wiki, settings
+):
+    settings.WIKICHECK_LEASE_SECONDS = 60
+    batch = page_batch(owner, fake_wiki, ["Abandoned", "In flight"])
+    long_ago = timezone.now() - timedelta(seconds=61)
+    batch.results.filter(title="Abandoned").update(status="running", claimed_at=long_ago)
+    batch.results.filter(title="In flight").update(status="running", claimed_at=timezone.now())
+
+    chunk_check(result_ids=ids_of(batch), api=False)
+
+    assert statuses(batch) == {"Abandoned": "exists", "In flight": "running"}
+    assert fake_wiki.requests_by_title == {"Abandoned": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_of_a_cancelled_batch_checks_nothing(owner, fake_wiki):
+    batch = page_batch(owner, fake_wiki, ["Ocean", "Forest"])
+    batch_cancel(batch=batch)
+
+    stored = chunk_check(result_ids=ids_of(batch), api=False)
+
+    assert stored == 0
+    assert fake_wiki.requests_total == 0
+    assert set(statuses(batch).values()) == {"cancelled"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_batch_is_published_to_the_broker(owner, fake_wiki, celery_broker, settings):
+    settings.WIKICHECK_CHUNK_PAGES = 4
+
+    page_batch(owner, fake_wiki, [f"Page {n}" for n in range(10)])
+
+    assert queue_length() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_submitted_while_the_broker_is_down_stays_pending_and_is_swept_later(
+    owner, fake_wiki, celery_broker, settings, caplog
+):
+    broker_use(f"redis://127.0.0.1:{free_port()}/0")
+    with caplog.at_level(logging.ERROR, logger="checks"):
+        batch = page_batch(owner, fake_wiki, ["Ocean", "Forest"])
+    broker_use(celery_broker)
+    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+
+    sent = work_sweep()
+
+    assert any("could not reach the Celery broker" in line for line in caplog.messages)
+    assert set(statuses(batch).values()) == {"pending"}
+    assert sent == 1
+    assert queue_length() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_requeues_rows_whose_worker_died_and_publishes_them(
+    owner, fake_wiki, celery_broker, settings
+):
+    settings.WIKICHECK_LEASE_SECONDS = 60
+    batch = page_batch(owner, fake_wiki, ["Abandoned", "Waiting"])
+    redis.Redis.from_url(celery_broker).flushdb()
+    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    long_ago = timezone.now() - timedelta(minutes=2)
+    batch.results.filter(title="Abandoned").update(status="running", claimed_at=long_ago)
+
+    sent = work_sweep()
+
+    assert statuses(batch) == {"Abandoned": "pending", "Waiting": "pending"}
+    assert (sent, queue_length()) == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_publishes_nothing_while_the_queue_still_holds_work(
+    owner, fake_wiki, celery_broker
+):
+    batch = page_batch(owner, fake_wiki, ["Ocean", "Forest"])
+    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+
+    sent = work_sweep()
+
+    assert sent == 0
+    assert queue_length() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_small_batch_overtakes_the_tail_of_a_large_one_in_the_queue(owner, fake_wiki, settings):
+    settings.WIKICHECK_CHUNK_PAGES = 1
+    large = page_batch(owner, fake_wiki, [f"Large {n}" for n in range(40)])
+    small = page_batch(owner, fake_wiki, ["Small"])
+
+    with celery_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
+        order = []
+        for _ in range(41):
+            message = queue.get(timeout=5)
+            order.append(message.payload[1]["result_ids"][0])
+            message.ack()
+        queue.close()
+
+    assert order.index(ids_of(small)[0]) <= CHUNKS_PER_PRIORITY
+    assert order[:CHUNKS_PER_PRIORITY] == ids_of(large)[:CHUNKS_PER_PRIORITY]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_leaves_a_batch_alone_while_a_worker_is_checking_it(
+    owner, fake_wiki, celery_broker
+):
+    batch = page_batch(owner, fake_wiki, ["In flight", "Next in its chunk"])
+    redis.Redis.from_url(celery_broker).flushdb()
+    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    batch.results.filter(title="In flight").update(status="running", claimed_at=timezone.now())
+
+    sent = work_sweep()
+
+    assert (sent, queue_length()) == (0, 0)
+    assert statuses(batch) == {"In flight": "running", "Next in its chunk": "pending"}

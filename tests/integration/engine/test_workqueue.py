@@ -1,0 +1,332 @@
+import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from checks.engine.workqueue import (
+    batch_cancel_rows,
+    results_claim,
+    results_record,
+    results_recover_stale,
+    results_release,
+)
+from checks.models import Batch, Result
+from checks.probe.page import Outcome, Verdict
+
+
+def outcome(verdict: Verdict = Verdict.EXISTS, http_status: int | None = 200) -> Outcome:
+    return Outcome(
+        verdict=verdict,
+        http_status=http_status,
+        error="",
+        elapsed_ms=12,
+        checked_at=datetime.now(UTC),
+    )
+
+
+def make_batch(size: int, *, username: str = "queue-owner", api_urls=("",)) -> Batch:
+    """A batch of `size` pending rows, bound in turn for each of `api_urls` ("" = page mode)."""
+    owner, _ = get_user_model().objects.get_or_create(username=username)
+    batch = Batch.objects.create(owner=owner, wiki="https://en.wikipedia.org/wiki/", total=size)
+    Result.objects.bulk_create(
+        Result(
+            batch=batch,
+            position=n,
+            url=f"https://en.wikipedia.org/wiki/P{n}",
+            title=f"P{n}",
+            api_url=api_urls[n % len(api_urls)],
+        )
+        for n in range(size)
+    )
+    return batch
+
+
+def claim_one() -> Result | None:
+    """The next page row."""
+    units = results_claim(units=1, api_limit=50)
+    return units[0][0] if units else None
+
+
+def record_one(result: Result, outcome: Outcome) -> int:
+    return results_record(outcomes=[(result, outcome)])
+
+
+@pytest.mark.django_db
+def test_claim_takes_pending_rows_in_submission_order_and_marks_them_running():
+    batch = make_batch(2)
+
+    first = claim_one()
+    second = claim_one()
+    third = claim_one()
+
+    assert [first.position, second.position] == [0, 1]
+    assert third is None
+    assert set(batch.results.values_list("status", flat=True)) == {"running"}
+    assert all(r.claimed_at is not None for r in batch.results.all())
+
+
+@pytest.mark.django_db
+def test_batch_stays_running_until_its_last_result_is_stored():
+    batch = make_batch(2)
+
+    record_one(claim_one(), outcome())
+    batch.refresh_from_db()
+    status_after_one = batch.status
+    record_one(claim_one(), outcome(Verdict.MISSING, http_status=404))
+    batch.refresh_from_db()
+
+    assert status_after_one == Batch.Status.RUNNING
+    assert batch.status == Batch.Status.FINISHED
+    assert (batch.done, batch.exists_count, batch.missing_count) == (2, 1, 1)
+    assert batch.finished_at is not None
+
+
+@pytest.mark.django_db
+def test_recording_a_row_that_is_no_longer_running_stores_nothing():
+    batch = make_batch(1)
+    result = claim_one()
+    Result.objects.filter(pk=result.pk).update(status=Result.Status.PENDING)
+
+    stored = record_one(result, outcome())
+
+    batch.refresh_from_db()
+    assert stored == 0
+    assert batch.done == 0
+    assert batch.results.get().status == Result.Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_and_records_finish_the_batch_exactly_once():
+    batch = make_batch(300)
+    claimed: list[int] = []
+    claimed_lock = threading.Lock()
+
+    def work():
+        try:
+            while units := results_claim(units=4, api_limit=50):
+                rows = [row for unit in units for row in unit]
+                with claimed_lock:
+                    claimed.extend(row.pk for row in rows)
+                results_record(outcomes=[(row, outcome()) for row in rows])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    batch.refresh_from_db()
+    assert len(claimed) == len(set(claimed)) == 300
+    assert (batch.status, batch.done, batch.exists_count) == ("finished", 300, 300)
+    assert sorted(batch.results.values_list("completion_order", flat=True)) == list(range(1, 301))
+
+
+@pytest.mark.django_db
+def test_rows_claimed_longer_than_the_lease_go_back_to_the_queue():
+    batch = make_batch(3)
+    stale, fresh = claim_one(), claim_one()
+    Result.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
+
+    requeued = results_recover_stale(lease_seconds=60)
+
+    assert requeued == 1
+    assert dict(batch.results.values_list("pk", "status")) == {
+        stale.pk: "pending",
+        fresh.pk: "running",
+        batch.results.get(position=2).pk: "pending",
+    }
+
+
+@pytest.mark.django_db
+def test_stale_rows_of_a_cancelled_batch_are_counted_as_not_checked():
+    batch = make_batch(2)
+    stale = claim_one()
+    Result.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
+    batch_cancel_rows(batch_id=batch.pk)
+
+    requeued = results_recover_stale(lease_seconds=60)
+
+    batch.refresh_from_db()
+    assert requeued == 0
+    assert set(batch.results.values_list("status", flat=True)) == {"cancelled"}
+    assert (batch.cancelled_count, batch.pending_count, batch.is_settled) == (2, 0, True)
+
+
+@pytest.mark.django_db
+def test_api_rows_are_claimed_together_per_batch_and_api():
+    en, de = "https://en.wikipedia.org/w/api.php", "https://de.wikipedia.org/w/api.php"
+    batch = make_batch(7, api_urls=(en, de))
+
+    (first,) = results_claim(units=1, api_limit=3)
+    (second,) = results_claim(units=1, api_limit=3)
+    (third,) = results_claim(units=1, api_limit=3)
+
+    assert [(r.position, r.api_url) for r in first] == [(0, en), (2, en), (4, en)]
+    assert [(r.position, r.api_url) for r in second] == [(1, de), (3, de), (5, de)]
+    assert [(r.position, r.api_url) for r in third] == [(6, en)]
+    assert not batch.results.filter(status="pending").exists()
+
+
+@pytest.mark.django_db
+def test_a_chunk_is_stored_in_claim_order_with_counters_and_redirects():
+    api = "https://en.wikipedia.org/w/api.php"
+    batch = make_batch(3, api_urls=(api,))
+    (rows,) = results_claim(units=1, api_limit=50)
+    found = Outcome(
+        verdict=Verdict.EXISTS,
+        http_status=200,
+        error="",
+        elapsed_ms=4,
+        checked_at=datetime.now(UTC),
+        redirect_target="Seawater",
+        normalized_title="Sea water",
+    )
+
+    stored = results_record(
+        outcomes=[(rows[0], found), (rows[1], outcome(Verdict.MISSING)), (rows[2], found)]
+    )
+
+    batch.refresh_from_db()
+    assert stored == 3
+    assert (batch.status, batch.exists_count, batch.missing_count, batch.redirect_count) == (
+        "finished",
+        2,
+        1,
+        2,
+    )
+    assert list(batch.results.values_list("completion_order", "redirect_target")) == [
+        (1, "Seawater"),
+        (2, ""),
+        (3, "Seawater"),
+    ]
+
+
+@pytest.mark.django_db
+def test_page_rows_are_claimed_one_unit_each_in_queue_order():
+    make_batch(10)
+
+    units = results_claim(units=4, api_limit=50)
+
+    assert [[row.position for row in unit] for unit in units] == [[0], [1], [2], [3]]
+
+
+@pytest.mark.django_db
+def test_a_claim_gathers_page_units_up_to_the_first_api_row():
+    api = "https://en.wikipedia.org/w/api.php"
+    make_batch(6, api_urls=("", "", api))
+
+    first = results_claim(units=10, api_limit=50)
+    second = results_claim(units=10, api_limit=50)
+
+    assert [[row.position for row in unit] for unit in first][:2] == [[0], [1]]
+    assert [row.position for unit in first + second for row in unit] == [0, 1, 2, 5, 3, 4]
+
+
+@pytest.mark.django_db
+def test_claimed_rows_carry_what_checking_needs_without_another_query(
+    django_assert_num_queries,
+):
+    make_batch(3)
+    (unit,) = results_claim(units=1, api_limit=50)
+
+    with django_assert_num_queries(0):
+        row = unit[0]
+        facts = (row.url, row.title, row.api_url, row.batch.timeout, row.batch_id)
+
+    assert facts[0] == "https://en.wikipedia.org/wiki/P0"
+
+
+@pytest.mark.django_db
+def test_released_rows_go_back_to_the_queue():
+    batch = make_batch(100)
+    rows = [unit[0] for unit in results_claim(units=10, api_limit=50)]
+
+    results_release(results=rows[3:])
+
+    assert batch.results.filter(status="running").count() == 3
+    assert batch.results.filter(status="pending").count() == 97
+
+
+# --- Fair shares between owners ------------------------------------------------------------------
+
+
+def owners_of(units: list[list[Result]]) -> Counter:
+    batch_owners = dict(Batch.objects.values_list("pk", "owner__username"))
+    return Counter(batch_owners[unit[0].batch_id] for unit in units)
+
+
+@pytest.mark.django_db
+def test_each_owner_gets_an_equal_share_of_a_claim_however_many_batches_they_queued():
+    for _ in range(10):
+        make_batch(20, username="flooder")
+    make_batch(20, username="small")
+
+    units = results_claim(units=8, api_limit=50)
+
+    assert owners_of(units) == {"flooder": 4, "small": 4}
+
+
+@pytest.mark.django_db
+def test_the_next_units_go_to_the_owner_with_the_fewest_in_flight():
+    make_batch(20, username="flooder")
+    make_batch(20, username="flooder")
+    results_claim(units=6, api_limit=50)
+    make_batch(20, username="small")
+
+    catching_up = results_claim(units=6, api_limit=50)
+    even = results_claim(units=2, api_limit=50)
+
+    assert owners_of(catching_up) == {"small": 6}
+    assert owners_of(even) == {"flooder": 1, "small": 1}
+
+
+@pytest.mark.django_db
+def test_an_api_unit_in_flight_counts_as_one_unit_of_its_owner():
+    api = "https://en.wikipedia.org/w/api.php"
+    make_batch(100, username="titles", api_urls=(api,))
+    results_claim(units=1, api_limit=50)
+    make_batch(20, username="pages")
+
+    units = results_claim(units=3, api_limit=50)
+
+    assert owners_of(units) == {"pages": 2, "titles": 1}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_a_claim_reads_the_queue_through_indexes_only():
+    for _ in range(3):
+        make_batch(50, username="flooder")
+    make_batch(50, username="small")
+
+    with CaptureQueriesContext(connection) as queries:
+        results_claim(units=8, api_limit=50)
+
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if query["sql"].startswith("SELECT"):
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                plans += [row[-1] for row in cursor.fetchall()]
+    scans = [step for step in plans if step.startswith("SCAN checks_result")]
+    assert scans == ["SCAN checks_result USING INDEX result_running_claims"]
+    assert not [step for step in plans if "TEMP B-TREE" in step]
+
+
+@pytest.mark.django_db
+def test_one_claim_never_hands_out_a_row_twice():
+    api = "https://en.wikipedia.org/w/api.php"
+    make_batch(20, api_urls=(api, ""))
+
+    units = results_claim(units=8, api_limit=3)
+
+    positions = [row.position for unit in units for row in unit]
+    assert len(positions) == len(set(positions))
+    assert [row.position for row in units[0]] == [0, 2, 4]

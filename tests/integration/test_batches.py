@@ -1,0 +1,194 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from checks.batches import batch_cancel, batch_create, batch_rerun, batch_retry
+from checks.engine import runner
+from checks.engine.workqueue import results_claim, results_record
+from checks.intake.parsing import Entry
+from checks.models import Batch, Result
+from checks.probe.page import Outcome, Verdict
+
+WIKI = "https://en.wikipedia.org/wiki/"
+
+
+@pytest.fixture(autouse=True)
+def no_workers(monkeypatch):
+    """These tests drive claims and records by hand; no worker may take the rows."""
+    monkeypatch.setattr(runner, "workers_wake", lambda **kwargs: None)
+
+
+@pytest.fixture
+def owner(db):
+    return get_user_model().objects.create_user(username="batches-owner")
+
+
+def entries(*titles: str) -> list[Entry]:
+    return [Entry(url=WIKI + title.replace(" ", "_"), title=title) for title in titles]
+
+
+def claim_one() -> Result | None:
+    units = results_claim(units=1, api_limit=1)
+    return units[0][0] if units else None
+
+
+def record(verdict: Verdict, http_status: int | None = None) -> None:
+    results_record(
+        outcomes=[
+            (
+                claim_one(),
+                Outcome(
+                    verdict=verdict,
+                    http_status=http_status,
+                    error="ReadTimeout: no answer within 1 s" if verdict == Verdict.ERROR else "",
+                    elapsed_ms=5,
+                    checked_at=datetime.now(UTC),
+                ),
+            )
+        ]
+    )
+
+
+@pytest.mark.django_db
+def test_batch_create_stores_pending_rows_in_submission_order(owner):
+    batch = batch_create(owner=owner, entries=entries("B", "A", "C"), wiki=WIKI, duplicates=1)
+
+    assert (batch.total, batch.duplicates, batch.status) == (3, 1, Batch.Status.RUNNING)
+    assert list(batch.results.values_list("title", "status")) == [
+        ("B", "pending"),
+        ("A", "pending"),
+        ("C", "pending"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_batch_needs_at_least_one_page(owner):
+    with pytest.raises(ValueError, match="at least one page"):
+        batch_create(owner=owner, entries=[], wiki=WIKI)
+
+    assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_cancel_keeps_finished_results_and_takes_the_rest_out_of_the_queue(owner):
+    batch = batch_create(owner=owner, entries=entries("A", "B", "C", "D"), wiki=WIKI)
+    record(Verdict.EXISTS, 200)
+    in_flight = claim_one()
+
+    cancelled = batch_cancel(batch=batch)
+    results_record(
+        outcomes=[
+            (
+                in_flight,
+                Outcome(
+                    verdict=Verdict.MISSING,
+                    http_status=404,
+                    error="",
+                    elapsed_ms=5,
+                    checked_at=datetime.now(UTC),
+                ),
+            )
+        ]
+    )
+
+    batch.refresh_from_db()
+    assert cancelled is True
+    assert batch.status == Batch.Status.CANCELLED
+    assert dict(batch.results.values_list("title", "status")) == {
+        "A": "exists",
+        "B": "missing",
+        "C": "cancelled",
+        "D": "cancelled",
+    }
+    assert (batch.done, batch.cancelled_count, batch.pending_count) == (2, 2, 0)
+    assert batch.is_settled
+    assert claim_one() is None
+
+
+@pytest.mark.django_db
+def test_cancelling_an_ended_batch_changes_nothing(owner):
+    batch = batch_create(owner=owner, entries=entries("A"), wiki=WIKI)
+    record(Verdict.EXISTS, 200)
+
+    cancelled = batch_cancel(batch=batch)
+
+    batch.refresh_from_db()
+    assert cancelled is False
+    assert batch.status == Batch.Status.FINISHED
+
+
+@pytest.mark.django_db
+def test_rerun_makes_a_new_batch_of_every_page_in_order(owner):
+    batch = batch_create(owner=owner, entries=entries("A", "B"), wiki=WIKI, timeout=2.5)
+    record(Verdict.EXISTS, 200)
+    record(Verdict.ERROR)
+
+    again = batch_rerun(batch=batch, owner=owner)
+
+    assert again.pk != batch.pk
+    assert (again.total, again.timeout, again.wiki) == (2, 2.5, WIKI)
+    assert list(again.results.values_list("title", "status")) == [
+        ("A", "pending"),
+        ("B", "pending"),
+    ]
+
+
+@pytest.mark.django_db
+def test_retry_makes_a_new_batch_of_only_errors_and_unknowns(owner):
+    batch = batch_create(owner=owner, entries=entries("A", "B", "C", "D"), wiki=WIKI)
+    record(Verdict.EXISTS, 200)
+    record(Verdict.ERROR)
+    record(Verdict.MISSING, 404)
+    record(Verdict.UNKNOWN, 503)
+
+    again = batch_retry(batch=batch, owner=owner)
+
+    assert list(again.results.values_list("title", flat=True)) == ["B", "D"]
+
+
+@pytest.mark.django_db
+def test_retry_with_nothing_to_retry_says_so_and_stores_nothing(owner):
+    batch = batch_create(owner=owner, entries=entries("A"), wiki=WIKI)
+    record(Verdict.EXISTS, 200)
+
+    with pytest.raises(ValueError, match="nothing to check again"):
+        batch_retry(batch=batch, owner=owner)
+
+    assert Batch.objects.count() == 1
+    assert Result.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_rerun_refuses_pages_on_a_host_removed_from_the_allow_list(owner, settings):
+    batch = batch_create(owner=owner, entries=entries("A", "B"), wiki=WIKI)
+    settings.WIKICHECK_ALLOWED_HOSTS = ["*.wikimedia.org"]
+
+    with pytest.raises(ValueError) as refusal:
+        batch_rerun(batch=batch, owner=owner)
+
+    assert str(refusal.value) == (
+        "Not checked again: en.wikipedia.org is no longer in WIKICHECK_ALLOWED_HOSTS."
+    )
+    assert Batch.objects.count() == 1
+    assert Result.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_retry_names_every_host_removed_from_the_allow_list(owner, settings):
+    urls = ["https://en.wikipedia.org/wiki/A", "https://de.wikipedia.org/wiki/B"]
+    batch = batch_create(
+        owner=owner, entries=[Entry(url=url, title=url[-1]) for url in urls], wiki=WIKI
+    )
+    record(Verdict.ERROR)
+    record(Verdict.UNKNOWN, 503)
+    settings.WIKICHECK_ALLOWED_HOSTS = ["*.wikimedia.org"]
+
+    with pytest.raises(ValueError) as refusal:
+        batch_retry(batch=batch, owner=owner)
+
+    assert str(refusal.value) == (
+        "Not checked again: en.wikipedia.org and de.wikipedia.org are no longer in "
+        "WIKICHECK_ALLOWED_HOSTS."
+    )
+    assert Batch.objects.count() == 1

@@ -1,0 +1,657 @@
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db.models import F
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from checks.engine.workqueue import results_insert
+from checks.models import COUNTER_FIELDS, Batch, Result
+from tests.support import wait_until
+
+SEED_PAGES = "Ocean\nIsland\nthis_page_does_not_exist\nShark\n"
+
+
+def submit(client, urls: str, **fields) -> Batch:
+    response = client.post(reverse("home"), {"urls": urls, **fields})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Batch.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+
+
+def poll_until_finished(client, batch: Batch, *, timeout: float = 30):
+    """Poll the progress fragment like htmx does, following the cursor, until it says stop."""
+    state = {"cursor": 0, "rows": []}
+
+    def finished():
+        url = reverse("batch_progress", args=[batch.pk]) + f"?after={state['cursor']}"
+        response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code in (200, 286)
+        rows = list(
+            batch.results.filter(completion_order__gt=state["cursor"]).order_by("completion_order")
+        )
+        state["rows"] += rows
+        if rows:
+            state["cursor"] = rows[-1].completion_order
+        return response if response.status_code == 286 else None
+
+    return wait_until(finished, timeout=timeout)
+
+
+# --- Access ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["home", "batch_list"])
+def test_pages_redirect_anonymous_users_to_login(client, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_detail", "batch_progress"])
+def test_batch_pages_redirect_anonymous_users_to_login(client, user, name):
+    batch = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=0)
+
+    response = client.get(reverse(name, args=[batch.pk]))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_login_page_is_open_to_anonymous_users(client):
+    response = client.get(reverse("login"))
+
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_detail", "batch_progress"])
+def test_another_users_batch_is_not_found(client, user, other_user, name):
+    batch = Batch.objects.create(owner=other_user, wiki="https://en.wikipedia.org/wiki/", total=0)
+    client.force_login(user)
+
+    response = client.get(reverse(name, args=[batch.pk]))
+
+    assert response.status_code == 404
+
+
+# --- Submitting ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_invalid_submission_names_the_line_and_stores_nothing(user_client, fake_wiki):
+    response = user_client.post(
+        reverse("home"),
+        {"urls": "Ocean\nhttps://evil.example/wiki/X\n", "wiki": fake_wiki.wiki_url},
+    )
+
+    assert response.status_code == 200
+    assert "Line 2" in response.content.decode()
+    assert Batch.objects.count() == 0
+    assert Result.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_empty_submission_asks_for_pages(user_client, fake_wiki):
+    response = user_client.post(reverse("home"), {"urls": "  \n\n", "wiki": fake_wiki.wiki_url})
+
+    assert "Enter at least one page" in response.content.decode()
+    assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_post_without_any_field_says_what_is_missing(user_client):
+    response = user_client.post(reverse("home"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The batch was not stored" in page
+    assert "Enter at least one page URL or title, or upload a file." in page
+    assert "Enter the wiki that bare titles are looked up on" in page
+    assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicates_are_merged_and_counted_on_the_batch_page(user_client, fake_wiki):
+    batch = submit(
+        user_client,
+        "Sea water\nSea_water\nOcean\nOcean\n",
+        wiki=fake_wiki.wiki_url,
+    )
+
+    response = user_client.get(batch.get_absolute_url())
+
+    assert batch.total == 2
+    assert batch.duplicates == 2
+    assert list(batch.results.order_by("position").values_list("title", flat=True)) == [
+        "Sea water",
+        "Ocean",
+    ]
+    assert "2 duplicate entries merged" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploaded_file_is_checked_like_pasted_lines(user_client, fake_wiki):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("pages.txt", b"Ocean\nMissing page\n", content_type="text/plain")
+
+    response = user_client.post(
+        reverse("home"), {"urls": "", "file": upload, "wiki": fake_wiki.wiki_url}
+    )
+
+    batch = Batch.objects.get()
+    assert response.status_code == 302
+    assert [r.title for r in batch.results.order_by("position")] == ["Ocean", "Missing page"]
+
+
+# --- Checking end to end -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_pages_give_three_existing_and_one_missing(user_client, fake_wiki):
+    batch = submit(user_client, SEED_PAGES, wiki=fake_wiki.wiki_url)
+
+    poll_until_finished(user_client, batch)
+
+    batch.refresh_from_db()
+    outcomes = {r.title: (r.status, r.http_status) for r in batch.results.all()}
+    assert outcomes == {
+        "Ocean": ("exists", 200),
+        "Island": ("exists", 200),
+        "this page does not exist": ("missing", 404),
+        "Shark": ("exists", 200),
+    }
+    assert (batch.status, batch.exists_count, batch.missing_count) == ("finished", 3, 1)
+    assert batch.finished_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tiny_timeout_records_timeout_errors(user_client, fake_wiki):
+    fake_wiki.latency_ms = 300
+
+    batch = submit(user_client, "Ocean\nIsland\n", wiki=fake_wiki.wiki_url, timeout="0.05")
+    poll_until_finished(user_client, batch)
+
+    errors = list(batch.results.values_list("status", "error"))
+    assert all(status == "error" for status, _ in errors)
+    assert all("Timeout" in error.split(":")[0] for _, error in errors), errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_results_arrive_in_completion_order_through_the_cursor(user_client, fake_wiki):
+    batch = submit(user_client, "\n".join(f"Page {n}" for n in range(40)), wiki=fake_wiki.wiki_url)
+
+    poll_until_finished(user_client, batch)
+
+    orders = list(
+        batch.results.order_by("completion_order").values_list("completion_order", flat=True)
+    )
+    assert orders == list(range(1, 41))
+
+
+# --- The progress fragment -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_polls_while_running_and_stops_with_286_when_finished(user_client, fake_wiki):
+    fake_wiki.latency_ms = 400
+    batch = submit(user_client, "Ocean\n", wiki=fake_wiki.wiki_url)
+    url = reverse("batch_progress", args=[batch.pk])
+
+    running = user_client.get(url, headers={"HX-Request": "true"})
+    finished = poll_until_finished(user_client, batch)
+
+    assert running.status_code == 200
+    assert 'hx-trigger="every 1s"' in running.content.decode()
+    assert finished.status_code == 286
+    assert "hx-trigger" not in finished.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_fragment_sends_only_rows_after_the_cursor(user_client, fake_wiki):
+    batch = submit(user_client, "Ocean\nIsland\nShark\n", wiki=fake_wiki.wiki_url)
+    poll_until_finished(user_client, batch)
+    url = reverse("batch_progress", args=[batch.pk])
+
+    after_two = user_client.get(url + "?after=2", headers={"HX-Request": "true"}).content.decode()
+
+    last = batch.results.get(completion_order=3)
+    first = batch.results.get(completion_order=1)
+    assert f">{last.title}</a>" in after_two
+    assert f">{first.title}</a>" not in after_two
+    assert '<template><tbody hx-swap-oob="beforeend:#results-body">' in after_two
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_page_shows_counts_and_rows(user_client, fake_wiki):
+    batch = submit(user_client, SEED_PAGES, wiki=fake_wiki.wiki_url)
+    poll_until_finished(user_client, batch)
+
+    page = user_client.get(batch.get_absolute_url()).content.decode()
+
+    assert '<span data-count="exists">3</span>' in page
+    assert '<span data-count="missing">1</span>' in page
+    assert '<span data-count="pending">0</span>' in page
+    assert "this page does not exist" in page
+
+
+# --- History --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_history_lists_own_batches_newest_first_in_pages(user_client, user, other_user):
+    wiki = "https://en.wikipedia.org/wiki/"
+    mine = [Batch.objects.create(owner=user, wiki=wiki, total=n + 1) for n in range(30)]
+    theirs = Batch.objects.create(owner=other_user, wiki=wiki, total=999)
+
+    first = user_client.get(reverse("batch_list"))
+    second = user_client.get(reverse("batch_list") + "?page=2")
+
+    first_ids = [b.pk for b in first.context["page"].object_list]
+    second_ids = [b.pk for b in second.context["page"].object_list]
+    assert first_ids + second_ids == [b.pk for b in reversed(mine)]
+    assert str(theirs.pk) not in first.content.decode() + second.content.decode()
+    assert str(mine[-1].get_absolute_url()) in first.content.decode()
+
+
+# --- Actions -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_stops_a_running_batch_and_polling_ends(user_client, fake_wiki):
+    fake_wiki.latency_ms = 300
+    batch = submit(user_client, "\n".join(f"Slow {n}" for n in range(40)), wiki=fake_wiki.wiki_url)
+
+    response = user_client.post(reverse("batch_cancel", args=[batch.pk]))
+    last_poll = poll_until_finished(user_client, batch)
+
+    batch.refresh_from_db()
+    assert response.status_code == 302
+    assert batch.status == Batch.Status.CANCELLED
+    assert batch.cancelled_count > 0
+    assert batch.done + batch.cancelled_count == 40
+    assert "Cancelled" in last_poll.content.decode()
+    assert "hx-trigger" not in last_poll.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retry_opens_a_new_batch_of_the_failed_pages(user_client, fake_wiki):
+    batch = submit(user_client, "Ocean\nFault:500\nFault:redirect-loop\n", wiki=fake_wiki.wiki_url)
+    poll_until_finished(user_client, batch)
+
+    response = user_client.post(reverse("batch_retry", args=[batch.pk]))
+
+    again = Batch.objects.exclude(pk=batch.pk).get()
+    assert response.url == again.get_absolute_url()
+    assert sorted(again.results.values_list("title", flat=True)) == [
+        "Fault:500",
+        "Fault:redirect-loop",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retry_with_nothing_failed_says_so(user_client, fake_wiki):
+    batch = submit(user_client, "Ocean\n", wiki=fake_wiki.wiki_url)
+    poll_until_finished(user_client, batch)
+
+    response = user_client.post(reverse("batch_retry", args=[batch.pk]), follow=True)
+
+    assert Batch.objects.count() == 1
+    assert "nothing to check again" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_poll_after_the_session_ended_sends_the_whole_page_to_login(client, user):
+    batch = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=1)
+    page = batch.get_absolute_url()
+
+    response = client.get(
+        reverse("batch_progress", args=[batch.pk]),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('login')}?next={page}"
+    assert response.content == b""
+
+
+# --- Pages of results ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def finished_batch(user):
+    batch = Batch.objects.create(
+        owner=user, wiki="https://en.wikipedia.org/wiki/", total=5000, done=5000
+    )
+    results_insert(
+        batch_id=batch.pk,
+        rows=((f"https://en.wikipedia.org/wiki/P_{n}", f"P {n}", "") for n in range(5000)),
+    )
+    # Completed in reverse submission order, so pages by completion differ from positions.
+    Result.objects.filter(batch=batch).update(
+        status="exists", completion_order=5000 - F("position")
+    )
+    Batch.objects.filter(pk=batch.pk).update(status="finished")
+    batch.refresh_from_db()
+    return batch
+
+
+def shown_orders(response) -> list[int]:
+    """The completion orders of the result rows in the page or fragment."""
+    return [int(order) for order in re.findall(r"<tr>\s*<td>(\d+)</td>", response.content.decode())]
+
+
+@pytest.mark.django_db
+def test_batch_page_shows_one_page_of_results(user_client, finished_batch):
+    first = user_client.get(finished_batch.get_absolute_url())
+    third = user_client.get(finished_batch.get_absolute_url() + "?page=3")
+
+    assert shown_orders(first) == list(range(1, 101))
+    assert shown_orders(third) == list(range(201, 301))
+    assert "Results page 3 of 50" in third.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_poll_sends_only_the_pages_rows_after_the_cursor(user_client, finished_batch):
+    url = reverse("batch_progress", args=[finished_batch.pk]) + "?page=2&after=150"
+
+    response = user_client.get(url, headers={"HX-Request": "true"})
+
+    assert shown_orders(response) == list(range(151, 201))
+    assert response.status_code == 286
+
+
+@pytest.mark.django_db
+def test_the_progress_fragment_of_a_large_batch_takes_four_queries(
+    user_client, finished_batch, django_assert_max_num_queries
+):
+    url = reverse("batch_progress", args=[finished_batch.pk]) + "?page=7&after=0"
+
+    with django_assert_max_num_queries(4):
+        response = user_client.get(url, headers={"HX-Request": "true"})
+
+    assert shown_orders(response) == list(range(601, 701))
+
+
+# --- Progress figures ----------------------------------------------------------------------------
+
+
+def batch_of(user, *, statuses: list[str], **fields) -> Batch:
+    """A batch made through the ORM: one result per status, completed in reverse submission
+    order (pending and cancelled ones not completed), with its counters to match."""
+    counters = {field: statuses.count(status) for status, field in COUNTER_FIELDS.items()}
+    batch = Batch.objects.create(
+        owner=user,
+        wiki="https://en.wikipedia.org/wiki/",
+        total=len(statuses),
+        done=sum(counters.values()),
+        cancelled_count=statuses.count("cancelled"),
+        **counters,
+        **fields,
+    )
+    results_insert(
+        batch_id=batch.pk,
+        rows=((f"https://en.wikipedia.org/wiki/T{n}", f"T{n}", "") for n in range(len(statuses))),
+    )
+    completed = len(statuses)
+    for position, status in enumerate(statuses):
+        order = completed - position if status in Result.CHECKED_STATUSES else None
+        batch.results.filter(position=position).update(status=status, completion_order=order)
+    return batch
+
+
+@pytest.mark.django_db
+def test_a_running_batch_shows_the_time_left_at_the_rate_so_far(user_client, user):
+    batch = batch_of(user, statuses=["exists"] * 5 + ["pending"] * 5)
+    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(seconds=20))
+
+    page = user_client.get(batch.get_absolute_url()).content.decode()
+
+    # 5 pending pages at 5 done in 20 s: about 20 s more.
+    left = int(re.search(r"about (\d+) s left", page).group(1))
+    assert 20 <= left <= 21
+
+
+@pytest.mark.django_db
+def test_a_finished_batch_shows_its_speed_up_over_one_by_one(user_client, user):
+    started = timezone.now() - timedelta(minutes=1)
+    batch = batch_of(user, statuses=["exists"] * 4, status="finished", checked_ms=80_000)
+    Batch.objects.filter(pk=batch.pk).update(
+        created_at=started, finished_at=started + timedelta(seconds=10)
+    )
+
+    page = user_client.get(batch.get_absolute_url()).content.decode()
+
+    assert "8.0\N{MULTIPLICATION SIGN} faster than one by one" in page
+    assert "10.0 s</span> elapsed" in page
+    assert "s left" not in page
+
+
+# --- Filtering and ordering results -----------------------------------------------------------
+
+
+@pytest.fixture
+def mixed_batch(user):
+    return batch_of(user, statuses=["exists", "missing", "error", "missing", "pending", "exists"])
+
+
+def shown_titles(response) -> list[str]:
+    return re.findall(
+        r'rel="noreferrer noopener" target="_blank">(T\d+)</a>', response.content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_results_can_be_filtered_by_status(user_client, mixed_batch):
+    response = user_client.get(mixed_batch.get_absolute_url() + "?status=missing")
+
+    assert shown_titles(response) == ["T3", "T1"]
+    assert "Results: Does not exist" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_results_can_be_listed_in_submission_order(user_client, mixed_batch):
+    response = user_client.get(mixed_batch.get_absolute_url() + "?order=submitted")
+
+    assert shown_titles(response) == ["T0", "T1", "T2", "T3", "T4", "T5"]
+
+
+@pytest.mark.django_db
+def test_a_filtered_listing_polls_the_counts_but_never_appends_rows(user_client, mixed_batch):
+    url = reverse("batch_progress", args=[mixed_batch.pk]) + "?status=missing&page=1&after=0"
+
+    poll = user_client.get(url, headers={"HX-Request": "true"})
+    page = user_client.get(mixed_batch.get_absolute_url() + "?status=missing").content.decode()
+
+    assert poll.status_code == 200
+    assert 'hx-trigger="every 1s"' in poll.content.decode()
+    assert "hx-swap-oob" not in poll.content.decode()
+    assert shown_titles(poll) == []
+    assert "status=missing" in re.search(r'hx-get="([^"]*)"', page).group(1)
+
+
+# --- Deleting ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_deleting_asks_for_confirmation_and_a_get_deletes_nothing(user_client, mixed_batch):
+    response = user_client.get(reverse("batch_delete", args=[mixed_batch.pk]))
+
+    assert "Delete this batch of 6 pages? This cannot be undone." in response.content.decode()
+    assert '<form method="post"' in response.content.decode()
+    assert Batch.objects.filter(pk=mixed_batch.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_confirmed_delete_removes_the_batch_and_returns_to_history(user_client, mixed_batch):
+    response = user_client.post(reverse("batch_delete", args=[mixed_batch.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("batch_list"), 302)]
+    assert "Deleted the batch of 6 pages." in response.content.decode()
+    assert not Batch.objects.exists()
+    assert not Result.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_users_batch_cannot_be_deleted(client, other_user, mixed_batch, method):
+    client.force_login(other_user)
+
+    response = getattr(client, method)(reverse("batch_delete", args=[mixed_batch.pk]))
+
+    assert response.status_code == 404
+    assert Batch.objects.filter(pk=mixed_batch.pk).exists()
+
+
+# --- Searching and filtering the history ---------------------------------------------------------
+
+
+def history_ids(response) -> list:
+    return [batch.pk for batch in response.context["page"].object_list]
+
+
+@pytest.mark.django_db
+def test_history_search_finds_batches_by_a_results_title_or_url(user_client, user, mixed_batch):
+    other = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=1)
+    results_insert(batch_id=other.pk, rows=[("https://en.wikipedia.org/wiki/Sea_water", "X", "")])
+
+    by_title = user_client.get(reverse("batch_list") + "?q=t3")
+    by_url = user_client.get(reverse("batch_list") + "?q=sea_WATER")
+
+    assert history_ids(by_title) == [mixed_batch.pk]
+    assert history_ids(by_url) == [other.pk]
+
+
+@pytest.mark.django_db
+def test_history_filters_by_status(user_client, user):
+    wiki = "https://en.wikipedia.org/wiki/"
+    finished = Batch.objects.create(owner=user, wiki=wiki, total=1, status="finished")
+    Batch.objects.create(owner=user, wiki=wiki, total=1, status="running")
+
+    response = user_client.get(reverse("batch_list") + "?status=finished")
+
+    assert history_ids(response) == [finished.pk]
+
+
+@pytest.mark.django_db
+def test_history_filters_by_date_including_both_ends(user_client, user):
+    wiki = "https://en.wikipedia.org/wiki/"
+    days = [Batch.objects.create(owner=user, wiki=wiki, total=1) for _ in range(4)]
+    for day, batch in zip([1, 2, 3, 4], days, strict=True):
+        moment = datetime(2025, 3, day, 23, 30, tzinfo=UTC)
+        Batch.objects.filter(pk=batch.pk).update(created_at=moment)
+
+    response = user_client.get(reverse("batch_list") + "?since=2025-03-02&until=2025-03-03")
+
+    assert history_ids(response) == [days[2].pk, days[1].pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", ["until=9999-12-31", "since=0001-01-01", "since=0001-01-01&until=9999-12-31"]
+)
+def test_history_filters_up_to_the_last_and_from_the_first_day_there_is(user_client, user, query):
+    batch = Batch.objects.create(owner=user, wiki="https://en.wikipedia.org/wiki/", total=1)
+
+    response = user_client.get(reverse("batch_list") + "?" + query)
+
+    assert response.status_code == 200
+    assert history_ids(response) == [batch.pk]
+
+
+@pytest.mark.django_db
+def test_history_with_from_after_to_says_so(user_client, user):
+    response = user_client.get(reverse("batch_list") + "?since=2025-03-04&until=2025-03-02")
+
+    assert response.status_code == 200
+    assert "“To” is before “From”: pick a To date on or after 2025-03-04." in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_history_pages_keep_the_filters(user_client, user):
+    wiki = "https://en.wikipedia.org/wiki/"
+    for _ in range(30):
+        Batch.objects.create(owner=user, wiki=wiki, total=1, status="finished")
+
+    response = user_client.get(reverse("batch_list") + "?status=finished&q=")
+
+    assert 'href="?status=finished&amp;q=&amp;page=2"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_history_with_no_match_says_so_and_links_to_clear(user_client, mixed_batch):
+    response = user_client.get(reverse("batch_list") + "?q=nowhere")
+
+    page = response.content.decode()
+    assert "No batches match “nowhere”." in page
+    assert f'<a href="{reverse("batch_list")}">Clear the search and filters</a>' in page
+
+
+@pytest.mark.django_db
+def test_history_search_takes_a_fixed_number_of_queries_without_a_join(
+    user_client, user, django_assert_max_num_queries
+):
+    for _ in range(30):
+        batch_of(user, statuses=["exists"] * 3)
+
+    with django_assert_max_num_queries(4) as queries:
+        response = user_client.get(reverse("batch_list") + "?q=T1")
+
+    assert len(history_ids(response)) == 25
+    listing = queries.captured_queries[-1]["sql"]
+    assert "EXISTS" in listing
+    assert "DISTINCT" not in listing
+
+
+# --- Error pages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_missing_page_gets_the_sites_404_page(user_client, settings):
+    settings.DEBUG = False
+
+    response = user_client.get("/batches/00000000-0000-0000-0000-000000000000/")
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in page
+    assert 'class="site-header"' in page
+
+
+@pytest.mark.django_db
+def test_a_failing_view_gets_the_plain_500_page_without_touching_the_database(
+    client, settings, django_assert_num_queries
+):
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.error_urls"
+    client.raise_request_exception = False
+
+    with django_assert_num_queries(0):
+        response = client.get("/fail/")
+
+    assert response.status_code == 500
+    assert "<h1>Server error</h1>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_failed_csrf_check_explains_what_to_do(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post(reverse("home"), {"urls": "Ocean"})
+
+    assert response.status_code == 403
+    assert (
+        "Your form expired or cookies are blocked; reload the page and try again"
+        in response.content.decode()
+    )
+    assert Batch.objects.count() == 0

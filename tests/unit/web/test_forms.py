@@ -1,0 +1,218 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from checks.web.forms import BatchForm
+
+WIKI = "https://en.wikipedia.org/wiki/"
+REPLACEMENT_REFUSED = (
+    "line contains U+FFFD (�), which stands in for text that was not valid where it was "
+    "typed or copied; MediaWiki forbids it in titles"
+)
+
+
+def form_for(urls: str = "", *, upload: SimpleUploadedFile | None = None, **fields) -> BatchForm:
+    data = {"urls": urls, "wiki": WIKI, **fields}
+    return BatchForm(data, {"file": upload} if upload else {})
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def test_lines_become_normalized_entries_in_submission_order():
+    form = form_for(
+        "https://en.m.wikipedia.org/wiki/Sea%20water\n\nCafé\n/w/index.php?title=Ocean\n"
+    )
+
+    assert form.is_valid(), form.errors
+    assert [e.url for e in form.cleaned_data["entries"]] == [
+        "https://en.wikipedia.org/wiki/Sea_water",
+        "https://en.wikipedia.org/wiki/Caf%C3%A9",
+        "https://en.wikipedia.org/wiki/Ocean",
+    ]
+
+
+def test_duplicates_are_merged_keeping_the_first_and_counted():
+    form = form_for("Ocean\nSea_water\nhttps://en.wikipedia.org/wiki/Ocean\nSea water\n")
+
+    assert form.is_valid(), form.errors
+    assert [e.title for e in form.cleaned_data["entries"]] == ["Ocean", "Sea water"]
+    assert form.cleaned_data["duplicates"] == 2
+
+
+def test_every_bad_line_is_named_with_its_number():
+    form = form_for("Ocean\nftp://x/y\nIsland\nA[b]\n")
+
+    assert not form.is_valid()
+    errors = form.non_field_errors()
+    assert len(errors) == 2
+    assert errors[0].startswith("Line 2: ")
+    assert errors[1].startswith("Line 4: ")
+
+
+def test_many_bad_lines_are_summarised_after_ten():
+    form = form_for("\n".join("javascript:alert(1)" for _ in range(25)))
+
+    assert not form.is_valid()
+    errors = form.non_field_errors()
+    assert len(errors) == 11
+    assert errors[-1] == "…and 15 more lines with errors."
+
+
+def test_line_numbers_count_leading_blank_lines():
+    form = form_for("\n\r\n  \nOcean\nA|B\n")
+
+    assert not form.is_valid()
+    assert form.non_field_errors()[0].startswith("Line 5: ")
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x85", "\x1e"])
+def test_only_cr_and_lf_end_a_line(separator):
+    form = form_for(f"Ocean{separator}Island\nA|B")
+
+    assert not form.is_valid()
+    assert [error.split(":")[0] for error in form.non_field_errors()] == ["Line 1", "Line 2"]
+
+
+def test_nul_in_pasted_text_is_refused_naming_the_line():
+    form = form_for("Ocean\nSea\x00water\n")
+
+    assert not form.is_valid()
+    assert form.errors == {"__all__": ["Line 2: line contains a control character"]}
+
+
+@pytest.mark.parametrize("urls", ["", "   \n\t\n"])
+def test_empty_submission_is_refused(urls):
+    form = form_for(urls)
+
+    assert not form.is_valid()
+    assert "Enter at least one page" in form.non_field_errors()[0]
+
+
+def test_more_entries_than_the_batch_limit_are_refused(settings):
+    settings.WIKICHECK_MAX_BATCH = 3
+
+    form = form_for("A\nB\nC\nD\n")
+
+    assert not form.is_valid()
+    assert (
+        "4 entries; a batch holds at most 3. Line 4 is the first over" in form.non_field_errors()[0]
+    )
+
+
+def test_wiki_outside_the_allow_list_is_refused():
+    form = form_for("Ocean", wiki="https://evil.example/wiki/")
+
+    assert not form.is_valid()
+    assert "evil.example" in form.errors["wiki"][0]
+
+
+def test_bare_titles_use_the_chosen_wiki():
+    form = form_for("Meer", wiki="https://de.wikipedia.org/wiki/")
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["entries"][0].url == "https://de.wikipedia.org/wiki/Meer"
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "500", "abc"])
+def test_timeout_out_of_range_is_refused(timeout):
+    form = form_for("Ocean", timeout=timeout)
+
+    assert not form.is_valid()
+    assert "timeout" in form.errors
+
+
+# --- Uploads -----------------------------------------------------------------------------------
+
+
+def test_text_file_lines_are_numbered_as_file_lines():
+    form = form_for(upload=upload("pages.txt", b"Ocean\n\nbad|title\n"))
+
+    assert not form.is_valid()
+    assert form.non_field_errors()[0].startswith("File line 3: ")
+
+
+def test_pasted_lines_and_file_lines_are_combined():
+    form = form_for("Ocean\n", upload=upload("pages.txt", "\ufeffIsland\nOcean\n".encode()))
+
+    assert form.is_valid(), form.errors
+    assert [e.title for e in form.cleaned_data["entries"]] == ["Ocean", "Island"]
+    assert form.cleaned_data["duplicates"] == 1
+
+
+def test_csv_file_uses_the_first_column_and_skips_a_header():
+    content = b'url,note\n"Washington, D.C.",capital\nhttps://en.wikipedia.org/wiki/Ocean,x\n'
+
+    form = form_for(upload=upload("pages.csv", content))
+
+    assert form.is_valid(), form.errors
+    assert [e.title for e in form.cleaned_data["entries"]] == ["Washington, D.C.", "Ocean"]
+
+
+def test_file_that_is_not_utf8_is_refused_naming_the_first_bad_line():
+    form = form_for(upload=upload("pages.txt", "Ocean\r\n\nCafé\n".encode("latin-1")))
+
+    assert not form.is_valid()
+    assert form.errors["file"][0].startswith("File line 3: not UTF-8 text")
+
+
+def test_csv_cell_spanning_lines_keeps_later_line_numbers():
+    content = b'"Ocean\nIsland",x\nShark\nA|B\n'
+
+    form = form_for(upload=upload("pages.csv", content))
+
+    assert not form.is_valid()
+    assert [error.split(":")[0] for error in form.non_field_errors()] == [
+        "File line 1",
+        "File line 4",
+    ]
+
+
+def test_unreadable_csv_names_the_line():
+    content = b"Ocean\n" + b"x" * 200_000 + b"\n"
+
+    form = form_for(upload=upload("pages.csv", content))
+
+    assert not form.is_valid()
+    assert form.errors["file"][0].startswith("File line 2: the CSV file cannot be read")
+
+
+def test_file_of_another_type_is_refused():
+    form = form_for(upload=upload("pages.pdf", b"%PDF-1.4"))
+
+    assert not form.is_valid()
+    assert form.errors["file"] == ["Upload a .txt or .csv file."]
+
+
+def test_file_over_the_size_limit_is_refused(settings):
+    settings.WIKICHECK_MAX_UPLOAD_BYTES = 100
+
+    form = form_for(upload=upload("pages.txt", b"Ocean\n" * 50))
+
+    assert not form.is_valid()
+    assert "at most 100 bytes" in form.errors["file"][0]
+
+
+def test_a_lone_surrogate_is_refused_naming_the_line_and_the_character():
+    form = form_for("Ocean\nIsland\nSea\ud800water\n")
+
+    assert not form.is_valid()
+    assert form.errors == {
+        "__all__": ["Line 3: line contains a character that is not valid text (U+D800)"]
+    }
+
+
+def test_an_uploaded_lone_surrogate_is_refused_naming_the_file_line_and_the_character():
+    form = form_for(upload=upload("pages.txt", b"Ocean\nIsland\nSea\xed\xa0\x80water\n"))
+
+    assert not form.is_valid()
+    assert form.errors == {
+        "__all__": ["File line 3: line contains a character that is not valid text (U+D800)"]
+    }
+
+
+def test_a_replacement_character_left_by_invalid_text_is_refused_naming_the_line():
+    form = form_for("Ocean\nSea\ufffdwater\n")
+
+    assert not form.is_valid()
+    assert form.errors == {"__all__": [f"Line 2: {REPLACEMENT_REFUSED}"]}
