@@ -8,8 +8,9 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 
+from checks.api.tokens import ApiToken
 from checks.batches import HostsNotAllowed, batch_cancel, batch_delete, batch_rerun, batch_retry
-from checks.models import ApiToken, Batch, Result
+from checks.models import COUNTER_FIELDS, Batch, Result
 
 
 class DateBoundedChangeList(ChangeList):
@@ -31,10 +32,7 @@ class BatchAdmin(admin.ModelAdmin):
         "status",
         "total",
         "done",
-        "exists_count",
-        "missing_count",
-        "unknown_count",
-        "error_count",
+        *COUNTER_FIELDS.values(),
         "created_at",
         "finished_at",
     ]
@@ -52,10 +50,7 @@ class BatchAdmin(admin.ModelAdmin):
         "total",
         "duplicates",
         "done",
-        "exists_count",
-        "missing_count",
-        "unknown_count",
-        "error_count",
+        *COUNTER_FIELDS.values(),
         "created_at",
         "finished_at",
         "results_link",

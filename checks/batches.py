@@ -1,20 +1,43 @@
-"""Creating batches: the one place where a submission becomes rows and work for the pool."""
+"""The batch operations: create (within the owner's quotas), cancel, re-run, retry and delete."""
 
+import math
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.text import get_text_list
 
-from checks.engine import dispatch
+from checks import conf
+from checks.engine.backends import backend
 from checks.engine.workqueue import batch_cancel_rows, results_insert, write_transaction
 from checks.intake.parsing import Entry
 from checks.models import Batch, Result
-from checks.probe.destinations import url_allowed
+from checks.probe.hosts import url_allowed
 from checks.probe.mediawiki import api_endpoint
-from checks.quotas import quota_check
+
+# How soon to ask again when too many pages wait: about when a good part of them is done.
+PENDING_RETRY_SECONDS = 60
+HOUR = timedelta(hours=1)
+
+
+class QuotaExceeded(ValueError):
+    """A submission over its owner's limit; nothing was stored. `retry_after` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class HostsNotAllowed(ValueError):
+    """Stored pages are on hosts WIKICHECK_ALLOWED_HOSTS no longer names: nothing is created."""
+
+
+# --- Create --------------------------------------------------------------------------------------
 
 
 def batch_create(
@@ -30,11 +53,11 @@ def batch_create(
 
     In API mode each page on a wiki with a configured API is looked up there; the others, and
     every page in page mode, get a request of their own. Raises QuotaExceeded, storing nothing,
-    when the owner is over a limit of checks/quotas.py.
+    when the owner is over a per-user limit.
     """
     if not entries:
         raise ValueError("A batch needs at least one page.")
-    api_paths = settings.WIKICHECK_API_PATHS if mode == Batch.Mode.API else ()
+    api_paths = conf.current().api_paths if mode == Batch.Mode.API else ()
     with write_transaction():
         quota_check(owner=owner, pages=len(entries))
         batch = Batch.objects.create(
@@ -54,11 +77,11 @@ def batch_create(
             ),
         )
         # Workers in this or another thread must only look once the rows are committed.
-        transaction.on_commit(lambda: dispatch.work_submitted(batch_id=batch.pk))
+        transaction.on_commit(lambda: backend().work_submitted(batch_id=batch.pk))
     return batch
 
 
-def _endpoint(url: str, api_paths, *, cache: dict[str, str]) -> str:
+def _endpoint(url: str, api_paths: Sequence, *, cache: dict[str, str]) -> str:
     """api_endpoint(), worked out once per scheme and host of a batch."""
     origin = url.split("/", 3)[2]
     if origin not in cache:
@@ -66,18 +89,21 @@ def _endpoint(url: str, api_paths, *, cache: dict[str, str]) -> str:
     return cache[origin]
 
 
+# --- Cancel, delete, check again ---------------------------------------------------------------
+
+
 def batch_cancel(*, batch: Batch) -> bool:
     """Cancel a running batch; False when it had already ended."""
     cancelled = batch_cancel_rows(batch_id=batch.pk)
     if cancelled:
-        dispatch.batch_cancelled(batch_id=batch.pk)
+        backend().batch_cancelled(batch_id=batch.pk)
     return cancelled
 
 
 def batch_delete(*, batch: Batch) -> None:
     """Delete a batch and its results; a running one is cancelled first, so its workers stop.
 
-    Outcomes of checks still in flight find no batch and are dropped (queue.results_record).
+    Outcomes of checks still in flight find no batch and are dropped (workqueue.results_record).
     """
     if batch.is_running:
         batch_cancel(batch=batch)
@@ -95,11 +121,7 @@ def batch_retry(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
     return _batch_from_results(batch=batch, owner=owner, results=results)
 
 
-class HostsNotAllowed(ValueError):
-    """Stored pages are on hosts WIKICHECK_ALLOWED_HOSTS no longer names: nothing is created."""
-
-
-def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results) -> Batch:
+def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results: QuerySet) -> Batch:
     entries = [
         Entry(url=url, title=title)
         for url, title in results.order_by("position").values_list("url", "title")
@@ -121,9 +143,64 @@ def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results) -> Ba
 def _hosts_refused(urls: Iterable[str]) -> list[str]:
     """The `host[:port]`s of stored URLs that the allow-list, as it is now, no longer allows."""
     origins = dict.fromkeys(urlsplit(url)[:2] for url in urls)
-    patterns = settings.WIKICHECK_ALLOWED_HOSTS
+    patterns = conf.current().allowed_hosts
     return [
         netloc
         for scheme, netloc in origins
         if not url_allowed(f"{scheme}://{netloc}/", patterns=patterns)
     ]
+
+
+# --- Quotas --------------------------------------------------------------------------------------
+
+
+def quota_check(*, owner: AbstractBaseUser, pages: int) -> None:
+    """Raise QuotaExceeded if `owner` may not queue a batch of `pages` pages now.
+
+    Call it inside the transaction that stores the batch: it locks the owner's row (on
+    PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at a time), so two
+    submissions at once cannot both slip under a limit.
+    """
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
+    _pending_check(owner=owner, pages=pages)
+    _hourly_check(owner=owner)
+
+
+def _pending_check(*, owner: AbstractBaseUser, pages: int) -> None:
+    limit = conf.current().user_max_pending
+    if not limit:
+        return
+    waiting = Batch.objects.filter(owner=owner).pages_waiting()
+    if waiting + pages > limit:
+        raise QuotaExceeded(
+            f"You have {waiting:,} pages waiting to be checked; at most {limit:,} may wait. "
+            f"This batch of {pages:,} would exceed it: wait for some to finish, or cancel a "
+            "batch.",
+            retry_after=PENDING_RETRY_SECONDS,
+        )
+
+
+def _hourly_check(*, owner: AbstractBaseUser) -> None:
+    limit = conf.current().user_batches_per_hour
+    if not limit:
+        return
+    now = timezone.now()
+    recent = Batch.objects.filter(owner=owner, created_at__gt=now - HOUR)
+    count = recent.count()
+    if count < limit:
+        return
+    # Below the limit again once the batch `limit` places before the next one leaves the hour.
+    newest_first = recent.order_by("-created_at").values_list("created_at", flat=True)
+    freed_at = newest_first[limit - 1] + HOUR
+    seconds = max(math.ceil((freed_at - now).total_seconds()), 1)
+    raise QuotaExceeded(
+        f"You have submitted {count:,} batches in the last hour; at most {limit:,} are "
+        f"allowed. Try again in {_duration(seconds)}.",
+        retry_after=seconds,
+    )
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"

@@ -1,4 +1,5 @@
-"""A batch's results as CSV or JSON, produced a chunk at a time so no batch sits in memory whole.
+"""A batch and its results as CSV or JSON, produced a chunk at a time so no batch sits in memory
+whole; the one JSON shape of a batch and of a result, which the API answers too.
 
 Plain functions, nothing about HTTP: the download views stream these chunks, and
 `manage.py checkpages` writes them to a file or stdout. Both formats have the same columns.
@@ -9,6 +10,8 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+
+from django.db.models import QuerySet
 
 from checks.models import Batch, Result
 
@@ -27,6 +30,9 @@ COLUMNS = (
     "checked_at",
     "completion_order",
 )
+CHECKED_AT = COLUMNS.index("checked_at")
+# The statuses JSON counts, besides "pending" (which has its own key) and "redirects".
+COUNTED_STATUSES = (*Result.CHECKED_STATUSES, Result.Status.CANCELLED)
 # Rows fetched from the database at a time, and rows encoded into one chunk of output.
 FETCH_SIZE = 2000
 ROWS_PER_CHUNK = 500
@@ -37,21 +43,24 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
+def results_in_order(batch: Batch) -> QuerySet:
+    """The batch's results in submission order, as tuples of COLUMNS as stored."""
+    return Result.objects.filter(batch_id=batch.pk).order_by("position").values_list(*COLUMNS)
+
+
 def result_rows(batch: Batch) -> Iterator[tuple]:
     """The batch's results in submission order, as tuples in COLUMNS order (times in ISO 8601)."""
-    rows = (
-        Result.objects.filter(batch_id=batch.pk)
-        .order_by("position")
-        .values_list(*COLUMNS)
-        .iterator(chunk_size=FETCH_SIZE)
-    )
-    checked_at = COLUMNS.index("checked_at")
-    for row in rows:
-        yield (*row[:checked_at], iso_utc(row[checked_at]), *row[checked_at + 1 :])
+    for row in results_in_order(batch).iterator(chunk_size=FETCH_SIZE):
+        yield _row_out(row)
 
 
-def batch_summary(batch: Batch) -> dict:
-    """The batch itself, as the JSON export's header."""
+def result_data(row: tuple) -> dict:
+    """A result as JSON has it, the API and the export alike, from a row of results_in_order()."""
+    return dict(zip(COLUMNS, _row_out(row), strict=True))
+
+
+def batch_data(batch: Batch) -> dict:
+    """A batch's state and counts as JSON has it: the API's batch and the JSON export's header."""
     return {
         "id": str(batch.pk),
         "status": batch.status,
@@ -60,18 +69,14 @@ def batch_summary(batch: Batch) -> dict:
         "timeout": batch.timeout,
         "created_at": iso_utc(batch.created_at),
         "finished_at": iso_utc(batch.finished_at),
+        "elapsed_seconds": round(batch.elapsed_seconds, 3),
         "total": batch.total,
         "duplicates": batch.duplicates,
         "done": batch.done,
+        "pending": batch.pending_count,
         "counts": {
-            "exists": batch.exists_count,
-            "missing": batch.missing_count,
-            "unknown": batch.unknown_count,
-            "error": batch.error_count,
-            "invalid": batch.invalid_count,
-            "redirect": batch.redirect_count,
-            "cancelled": batch.cancelled_count,
-            "pending": batch.pending_count,
+            **{status.value: batch.count_of(status) for status in COUNTED_STATUSES},
+            "redirects": batch.redirect_count,
         },
     }
 
@@ -101,11 +106,11 @@ def csv_cell(value):
 def json_chunks(batch: Batch) -> Iterator[bytes]:
     """One UTF-8 JSON document, `{"batch": {...}, "results": [{...}, ...]}`, built in pieces."""
     separator = "\n"
-    yield f'{{"batch": {_json(batch_summary(batch))}, "results": ['.encode()
-    for rows in _chunked(result_rows(batch)):
+    yield f'{{"batch": {_json(batch_data(batch))}, "results": ['.encode()
+    for rows in _chunked(results_in_order(batch).iterator(chunk_size=FETCH_SIZE)):
         pieces = []
         for row in rows:
-            pieces.append(separator + _json(dict(zip(COLUMNS, row, strict=True))))
+            pieces.append(separator + _json(result_data(row)))
             separator = ",\n"
         yield "".join(pieces).encode()
     yield b"\n]}\n"
@@ -122,6 +127,10 @@ def iso_utc(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+
+
+def _row_out(row: tuple) -> tuple:
+    return (*row[:CHECKED_AT], iso_utc(row[CHECKED_AT]), *row[CHECKED_AT + 1 :])
 
 
 def _json(value) -> str:

@@ -1,17 +1,20 @@
-"""Batches of page checks and their results, with the state transitions the workers rely on;
-the API tokens that let scripts submit batches."""
+"""Batches of page checks and their results, and what a batch counts of them."""
 
-import hashlib
 import math
-import secrets
 import uuid
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+
+# Django finds the app's models through this module; the API's token model lives with the API.
+from checks.api.tokens import ApiToken
+
+__all__ = ["COUNTER_FIELDS", "TALLIES", "ApiToken", "Batch", "Result", "Tally"]
 
 
 class BatchQuerySet(models.QuerySet):
@@ -39,6 +42,12 @@ class BatchQuerySet(models.QuerySet):
         if until and until < date.max:
             batches = batches.filter(created_at__lt=_day_start(until + timedelta(days=1)))
         return batches
+
+    def pages_waiting(self) -> int:
+        """Pages of these batches still to be checked (being checked included)."""
+        running = self.filter(status=Batch.Status.RUNNING)
+        waiting = Sum(F("total") - F("done") - F("cancelled_count"), default=0)
+        return running.aggregate(pages=waiting)["pages"]
 
 
 def _day_start(day: date) -> datetime:
@@ -144,13 +153,21 @@ class Batch(models.Model):
         return self.checked_ms / 1000 / elapsed
 
     def count_of(self, status: str) -> int:
-        """How many results have `status`, from the counters ("pending" includes those being
-        checked)."""
-        if status == Result.Status.PENDING:
-            return self.pending_count
-        if status == Result.Status.CANCELLED:
-            return self.cancelled_count
-        return getattr(self, COUNTER_FIELDS[status])
+        """How many results have `status` (one of Result.FILTER_STATUSES), from the counters."""
+        return getattr(self, _TALLY_FIELDS[status])
+
+    def tallies(self) -> list["Tally"]:
+        """The batch page's counts, in its order; the rarer ones only when there are some."""
+        return [
+            Tally(
+                key=key,
+                label=label,
+                count=getattr(self, field),
+                listable=key in Result.FILTER_STATUSES,
+            )
+            for key, field, label, always in TALLIES
+            if always or getattr(self, field)
+        ]
 
 
 class ResultQuerySet(models.QuerySet):
@@ -251,67 +268,29 @@ class Result(models.Model):
         return self.url if self.url.startswith(("https://", "http://")) else ""
 
 
-# The batch counter each final status bumps.
-COUNTER_FIELDS = {
-    Result.Status.EXISTS: "exists_count",
-    Result.Status.MISSING: "missing_count",
-    Result.Status.UNKNOWN: "unknown_count",
-    Result.Status.ERROR: "error_count",
-    Result.Status.INVALID: "invalid_count",
-}
+# What a batch counts, in the order its page shows it: the key (a status results can be listed
+# by, or "redirect"), the Batch attribute holding the count, the label of its chip, and whether
+# the chip shows when the count is 0. "pending" includes the results being checked; redirects
+# are counted within exists and missing.
+TALLIES = (
+    (Result.Status.EXISTS, "exists_count", "Exists", True),
+    (Result.Status.MISSING, "missing_count", "Does not exist", True),
+    (Result.Status.UNKNOWN, "unknown_count", "Unknown", True),
+    (Result.Status.ERROR, "error_count", "Error", True),
+    (Result.Status.INVALID, "invalid_count", "Invalid title", False),
+    ("redirect", "redirect_count", "Via redirect", False),
+    (Result.Status.PENDING, "pending_count", "Pending", True),
+    (Result.Status.CANCELLED, "cancelled_count", "Not checked", False),
+)
+_TALLY_FIELDS = {key: field for key, field, _, _ in TALLIES}
+# The Batch counter each final status bumps when a result is stored with it.
+COUNTER_FIELDS = {status: _TALLY_FIELDS[status] for status in Result.CHECKED_STATUSES}
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def for_key(self, key: str) -> "ApiToken | None":
-        """The token this key belongs to, with its user, if the user may still log in."""
-        return (
-            self.select_related("user")
-            .filter(key_hash=ApiToken.key_hash_of(key), user__is_active=True)
-            .first()
-        )
+class Tally(NamedTuple):
+    """One count of a batch; `listable` when it is a status the results can be listed by."""
 
-
-class ApiToken(models.Model):
-    # Recording every use would add a write to each poll; once a minute says enough.
-    LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    name = models.CharField(
-        max_length=100, help_text="What the token is for, e.g. the script or machine using it."
-    )
-    key_hash = models.CharField(
-        max_length=64,
-        unique=True,
-        editable=False,
-        help_text="SHA-256 of the key, in hex; the key itself is shown once and never stored.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    objects = ApiTokenQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "API token"
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @staticmethod
-    def key_hash_of(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
-
-    def key_generate(self) -> str:
-        """Give the token a new random key and return it: the one moment it is known."""
-        key = secrets.token_urlsafe(32)
-        self.key_hash = self.key_hash_of(key)
-        return key
-
-    def touch(self) -> None:
-        """Record a use, unless one was recorded within LAST_USED_RESOLUTION."""
-        now = timezone.now()
-        if self.last_used_at is None or now - self.last_used_at >= self.LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
-            self.last_used_at = now
+    key: str
+    label: str
+    count: int
+    listable: bool

@@ -1,2 +1,2 @@
-"""A local stand-in for a MediaWiki site, for tests, benchmarks and demos; the product never
-imports it."""
+"""A local stand-in for a MediaWiki site, for tests, benchmarks and demos (standard library only;
+the product never imports it). fakewiki/README.md says what it answers."""

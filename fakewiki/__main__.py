@@ -20,11 +20,11 @@ def parser_build() -> argparse.ArgumentParser:
         description=(
             "A local stand-in for a MediaWiki site: pages at /wiki/<title>, and an Action API at "
             "/w/api.php that checks up to 50 titles per request "
-            "(action=query&titles=A|B|C&redirects=1; rules in fakewiki/api.py)."
+            "(action=query&titles=A|B|C&redirects=1; rules in fakewiki/README.md)."
         ),
         # The epilog's table of fault modes is printed as written.
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=faults.__doc__,
+        epilog=faults.MODES_HELP,
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)

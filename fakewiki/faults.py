@@ -1,4 +1,27 @@
-"""Fault modes of the fake wiki (fakewiki.server): the answers a healthy wiki never gives.
+"""Fault modes: `Fault:<mode>` titles answered the way a healthy wiki never answers (errors,
+redirects, stalls, resets, malformed answers); `python -m fakewiki --help` lists them."""
+
+from __future__ import annotations
+
+import re
+import socket
+import struct
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from fakewiki.server import FakeWiki
+
+PREFIX = "Fault:"
+TRICKLE_INTERVAL_SECONDS = 0.2
+
+# The table `python -m fakewiki --help` prints, as written.
+MODES_HELP = """\
+Fault modes: the answers a healthy wiki never gives.
 
 A request for the title `Fault:<mode>` (at /wiki/Fault:<mode> or /w/index.php?title=Fault:<mode>,
 decoded like any title) is answered as its mode says, so one batch can mix pages and faults.
@@ -37,24 +60,6 @@ Answers http.client rejects
 Knobs, FakeWiki attributes that may be changed while it runs: `retry_after_seconds` (default 1),
 `flaky_failures` (1) and `slow_seconds` (5.0).
 """
-
-from __future__ import annotations
-
-import re
-import socket
-import struct
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING
-from urllib.parse import quote
-
-if TYPE_CHECKING:
-    from fakewiki.server import FakeWiki
-
-PREFIX = "Fault:"
-TRICKLE_INTERVAL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)

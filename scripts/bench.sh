@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set everything up and run the benchmark (bench/bench.py); arguments pick scenarios.
+# Set everything up and run the benchmark (`python -m bench`, the bench/ package); arguments pick
+# scenarios, and --quick runs smaller batches.
 # Every scenario runs on a throwaway SQLite database (the default engine), except `celery`,
 # which compares the two backends on PostgreSQL, where Celery workers meet: it gets a private
 # Redis server and a throwaway database on the local PostgreSQL server, dropped (and the servers
@@ -24,7 +25,7 @@ for scenario in "${scenarios[@]}"; do
 done
 
 if [ "${#on_sqlite[@]}" -gt 0 ]; then
-  .venv/bin/python bench/bench.py "${flags[@]}" "${on_sqlite[@]}"
+  .venv/bin/python -m bench "${flags[@]}" "${on_sqlite[@]}"
 fi
 if [ "$celery" = 1 ]; then
   echo "==> Redis and PostgreSQL for the celery scenario"
@@ -39,5 +40,5 @@ if [ "$celery" = 1 ]; then
   DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-60}" \
     WIKICHECK_BENCH_DATABASE_URL="${WIKICHECK_TEST_POSTGRES_URL%/*}/$bench_database" \
     WIKICHECK_BENCH_REDIS_URL="$WIKICHECK_TEST_REDIS_URL" \
-    .venv/bin/python bench/bench.py "${flags[@]}" celery
+    .venv/bin/python -m bench "${flags[@]}" celery
 fi

@@ -4,14 +4,9 @@
 # and stops the server again when the calling script exits, if this script started it.
 set -euo pipefail
 source scripts/on_exit.sh
+source scripts/apt_install.sh
 if ! command -v pg_lsclusters >/dev/null || [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "PostgreSQL is missing; install it as root: apt-get install postgresql" >&2
-    exit 1
-  fi
-  echo "PostgreSQL is missing: apt-get update && apt-get install -y postgresql"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  apt_install PostgreSQL postgresql
 fi
 read -r pg_version pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -n 1)
 if [ "$pg_status" != "online" ]; then

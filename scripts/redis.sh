@@ -3,14 +3,9 @@
 # root), exports WIKICHECK_TEST_REDIS_URL, and stops the server when the calling script exits.
 set -euo pipefail
 source scripts/on_exit.sh
+source scripts/apt_install.sh
 if ! command -v redis-server >/dev/null; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "redis-server is missing; install it as root: apt-get install redis-server" >&2
-    exit 1
-  fi
-  echo "redis-server is missing: apt-get update && apt-get install -y redis-server"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  apt_install redis-server redis-server
 fi
 redis_dir="$(mktemp -d)"
 redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

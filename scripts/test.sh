@@ -4,7 +4,8 @@
 # backend's tests; this script starts both servers and stops them. It installs Debian's chromium
 # and nginx (for the browser tests and the production pair's) when they are missing.
 # Extra arguments go to both pytest runs, e.g. `bash scripts/test.sh -k progress`;
-# WIKICHECK_TEST_POSTGRES=0 skips the PostgreSQL run (a quick local check, not CI).
+# WIKICHECK_TEST_POSTGRES=0 skips the PostgreSQL run (a quick local check, not CI);
+# WIKICHECK_TEST_PROCESSES sets how many test processes run at once (4; 0 runs them in this one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh requirements-dev.txt
@@ -41,7 +42,10 @@ fi
 
 run_pytest() {
   local status=0
-  .venv/bin/pytest "$@" || status=$?
+  # Parallel test processes (pytest-xdist): most tests wait on sockets and subprocesses, so more
+  # processes than cores pay; each has its own test database and Redis database. Tests of one
+  # xdist_group run one after another in one process.
+  .venv/bin/pytest -n "${WIKICHECK_TEST_PROCESSES:-4}" --dist loadgroup "$@" || status=$?
   if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests; that is a failure here." >&2
   fi

@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from checks.engine import runner
-from fakewiki.server import FakeWiki, free_port
+from checks.engine.backends import backend
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
+from fakewiki.server import FakeWiki
+from fakewiki.unreachable import free_port
 from tests.support import broker_use, wait_until
 
 
@@ -15,7 +18,7 @@ from tests.support import broker_use, wait_until
 def _pool_stopped_before_the_test_database_goes(django_db_setup):
     """The feeder keeps a connection; PostgreSQL cannot drop a test database still in use."""
     yield
-    runner.executor_shutdown(wait=True, final=False)
+    backend().shutdown(wait=True)
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +28,7 @@ def _pool_idle_before_the_tables_are_emptied():
     (checks in flight are stored first; nothing to do when there is none) lets the next test
     start a fresh one."""
     yield
-    runner.executor_shutdown(wait=True, final=False)
+    backend().shutdown(wait=True)
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +46,7 @@ def _no_resume_on_first_request(monkeypatch):
 
     Resuming after a restart is tested against real server processes (test_restarts.py).
     """
-    monkeypatch.setattr(runner, "_resumed_pid", os.getpid())
+    monkeypatch.setattr(ThreadsBackend, "work_resume", Backend.work_resume)
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +99,7 @@ def redis_url(tmp_path_factory):
     """A real Redis server: the test command's (WIKICHECK_TEST_REDIS_URL), else one started here."""
     url = os.environ.get("WIKICHECK_TEST_REDIS_URL")
     if url:
-        yield url
+        yield _database_of_this_worker(url)
         return
     if not shutil.which("redis-server"):
         pytest.fail(
@@ -135,6 +138,13 @@ def redis_url(tmp_path_factory):
         server.wait(timeout=10)
 
 
+def _database_of_this_worker(url: str) -> str:
+    """Parallel test processes (pytest-xdist) share the Redis server, one database each, so one
+    never flushes or consumes another's queue."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")
+    return f"{url.rsplit('/', 1)[0]}/{int(worker.removeprefix('gw')) + 1}"
+
+
 @pytest.fixture
 def celery_broker(redis_url, settings):
     """The Celery backend on, publishing to the real Redis server, emptied."""
@@ -157,3 +167,6 @@ def pytest_collection_modifyitems(config, items):
         layer = item.path.relative_to(tests).parts[0]
         if layer in _LAYERS:
             item.add_marker(layer)
+    # The long tests go first, so that parallel test processes (pytest-xdist) do not end the run
+    # waiting for one of them started last.
+    items.sort(key=lambda item: item.get_closest_marker("system") is None)

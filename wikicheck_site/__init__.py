@@ -1,4 +1,2 @@
-# Loaded with Django, so that the Celery backend's shared tasks use the project's Celery app.
-from wikicheck_site.celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The Django project: settings, URLs, the WSGI entry point, and the Celery app that only the
+Celery backend and `celery -A wikicheck_site worker` load."""

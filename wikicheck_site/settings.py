@@ -1,8 +1,5 @@
-"""Settings for wikicheck: every value that varies between machines comes from the environment here.
-
-The defaults make a fresh checkout run on one machine (SQLite, DEBUG on, a throwaway secret key);
-production sets DEBUG=0 and SECRET_KEY, see the README's configuration table.
-"""
+"""Settings for wikicheck: every value that varies between machines comes from the environment
+here, with defaults that make a fresh checkout run (the README's configuration table)."""
 
 import os
 import tempfile
@@ -12,39 +9,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from wikicheck_site.env import env_bool, env_float, env_int, env_list, env_pairs, env_timeout
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_pairs(name: str, default: str) -> list[tuple[str, str]]:
-    """`pattern=value,pattern=value` as (pattern, value) pairs, first match wins."""
-    pairs = []
-    for item in env_list(name, default):
-        pattern, separator, value = item.partition("=")
-        if not separator or not pattern.strip() or not value.strip():
-            raise ImproperlyConfigured(f"{name}: '{item}' is not pattern=value")
-        pairs.append((pattern.strip(), value.strip()))
-    return pairs
-
-
-def env_timeout(name: str, default: str) -> tuple[float, float]:
-    """`3.05,10` is (connect, read) seconds; a single number is used for both."""
-    parts = [float(part) for part in os.environ.get(name, default).split(",")]
-    if len(parts) == 1:
-        parts *= 2
-    if len(parts) != 2 or min(parts) <= 0:
-        raise ImproperlyConfigured(f"{name} must be 'connect,read' seconds, both positive")
-    return parts[0], parts[1]
 
 
 # --- Django core -------------------------------------------------------------------------------
@@ -144,7 +111,7 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         # Seconds a thread keeps its connection between requests or Celery tasks; with a
         # database server, reconnecting (and authenticating) for each one costs CPU on both sides.
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }
@@ -175,21 +142,17 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Failed logins are throttled per username and client address, and, with a higher limit, per
 # client address over all usernames (checks/web/login_throttle.py).
-AXES_FAILURE_LIMIT = int(os.environ.get("WIKICHECK_LOGIN_FAILURE_LIMIT", "5"))
-WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT = int(
-    os.environ.get("WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
-)
+AXES_FAILURE_LIMIT = env_int("WIKICHECK_LOGIN_FAILURE_LIMIT", 5)
+WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_HANDLER = "checks.web.login_throttle.LoginThrottleHandler"
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WIKICHECK_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("WIKICHECK_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Reverse proxies in front of gunicorn that append the address they saw to X-Forwarded-For (1 for
-# the nginx of docs/deploy.md). Without one, the client is the connection's address; behind them,
-# everyone would share the proxy's. The client is then the entry the outermost proxy appended:
-# the last one's own address is REMOTE_ADDR, not in the header, hence the `- 1`; anything a client
-# wrote in front of the entries the proxies appended is ignored, not trusted.
-WIKICHECK_PROXY_COUNT = int(os.environ.get("WIKICHECK_PROXY_COUNT", "0"))
+# Behind proxies everyone would share the proxy's address: the client is then the entry the
+# outermost proxy appended to X-Forwarded-For. The last proxy's own address is REMOTE_ADDR, not in
+# the header, hence the `- 1`; what a client wrote in front of the proxies' entries is not trusted.
+WIKICHECK_PROXY_COUNT = env_int("WIKICHECK_PROXY_COUNT", 0)
 if WIKICHECK_PROXY_COUNT > 0:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     AXES_IPWARE_PROXY_COUNT = WIKICHECK_PROXY_COUNT - 1
@@ -214,13 +177,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Production hardening ---------------------------------------------------------------------
-# With DEBUG off, cookies are HTTPS-only and browsers are told to stay on HTTPS. Behind a proxy
-# that terminates TLS, set SECURE_PROXY_SSL_HEADER accordingly (see the README).
+# --- Production hardening: with DEBUG off, HTTPS only (behind a TLS proxy, see the README) -----
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
@@ -261,51 +222,42 @@ LOGGING = {
 
 # --- wikicheck ---------------------------------------------------------------------------------
 
-WIKICHECK_MAX_WORKERS = int(os.environ.get("WIKICHECK_MAX_WORKERS", "8"))
+WIKICHECK_MAX_WORKERS = env_int("WIKICHECK_MAX_WORKERS", 8)
 WIKICHECK_TIMEOUT = env_timeout("WIKICHECK_TIMEOUT", "3.05,10")
 WIKICHECK_DEFAULT_WIKI = os.environ.get("WIKICHECK_DEFAULT_WIKI", "https://en.wikipedia.org/wiki/")
 WIKICHECK_ALLOWED_HOSTS = env_list("WIKICHECK_ALLOWED_HOSTS", "*.wikipedia.org")
 # Off: a name on the list that resolves to a loopback, private or link-local address is refused.
 WIKICHECK_ALLOW_PRIVATE_ADDRESSES = env_bool("WIKICHECK_ALLOW_PRIVATE_ADDRESSES", False)
 WIKICHECK_CONTACT = os.environ.get("WIKICHECK_CONTACT", "")
-WIKICHECK_MAX_BATCH = int(os.environ.get("WIKICHECK_MAX_BATCH", "10000"))
-WIKICHECK_MAX_UPLOAD_BYTES = int(os.environ.get("WIKICHECK_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+WIKICHECK_MAX_BATCH = env_int("WIKICHECK_MAX_BATCH", 10000)
+WIKICHECK_MAX_UPLOAD_BYTES = env_int("WIKICHECK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 # A pasted batch may be as large as an uploaded one (with the form's other fields); Django's
 # default (2.5 MB) would answer a bare 400. Larger requests get the 413 page unread.
 DATA_UPLOAD_MAX_MEMORY_SIZE = WIKICHECK_MAX_UPLOAD_BYTES + 64 * 1024
-# Retries on 429/502/503/504 (honouring Retry-After up to WIKICHECK_RETRY_AFTER_MAX seconds).
-WIKICHECK_RETRIES = int(os.environ.get("WIKICHECK_RETRIES", "2"))
-WIKICHECK_RETRY_AFTER_MAX = int(os.environ.get("WIKICHECK_RETRY_AFTER_MAX", "30"))
-# A row claimed longer ago than this belongs to a worker that died; it is checked again.
-WIKICHECK_LEASE_SECONDS = int(os.environ.get("WIKICHECK_LEASE_SECONDS", "300"))
-# Hosts whose pages are looked up through the MediaWiki Action API, 50 titles a request, and
-# where their api.php lives; pages on other hosts get one HEAD request each.
+WIKICHECK_RETRIES = env_int("WIKICHECK_RETRIES", 2)
+WIKICHECK_RETRY_AFTER_MAX = env_int("WIKICHECK_RETRY_AFTER_MAX", 30)
+WIKICHECK_LEASE_SECONDS = env_int("WIKICHECK_LEASE_SECONDS", 300)
+# Pages on hosts not listed here get one HEAD request each.
 WIKICHECK_API_PATHS = env_pairs("WIKICHECK_API_PATHS", "*.wikipedia.org=/w/api.php")
-# Most requests in flight at once per host (0: no cap), shared by all workers of a process, or by
-# every process on every machine when WIKICHECK_HOST_LIMITER_URL names a Redis server.
 WIKICHECK_HOST_CONCURRENCY = [
     (pattern, int(limit))
     for pattern, limit in env_pairs("WIKICHECK_HOST_CONCURRENCY", "*.wikipedia.org=3")
 ]
 # Asks Wikimedia's API to refuse work while its databases lag more than this (seconds).
-WIKICHECK_MAXLAG = int(os.environ.get("WIKICHECK_MAXLAG", "5"))
-# How often each server process looks for pending work it was not told about (another
-# process's batch, rows requeued after a crash).
-WIKICHECK_SWEEP_SECONDS = float(os.environ.get("WIKICHECK_SWEEP_SECONDS", "5"))
-# How often the batch page polls its progress; a poll sooner than this after the state it shows
-# gets 204, and one fragment per listing is rendered at most this often (checks/web/polling.py).
-WIKICHECK_POLL_SECONDS = float(os.environ.get("WIKICHECK_POLL_SECONDS", "1"))
-# Per-user limits (0: none): pages a user may have waiting (pending or being checked) across
-# all their batches, and batches a user may submit per hour; over either, nothing is stored and
-# the answer is 429 with Retry-After (checks/quotas.py).
-WIKICHECK_USER_MAX_PENDING = int(os.environ.get("WIKICHECK_USER_MAX_PENDING", "50000"))
+WIKICHECK_MAXLAG = env_int("WIKICHECK_MAXLAG", 5)
+# Sweeps find work no one was told about: another process's batch, rows requeued after a crash.
+WIKICHECK_SWEEP_SECONDS = env_float("WIKICHECK_SWEEP_SECONDS", 5)
+WIKICHECK_POLL_SECONDS = env_float("WIKICHECK_POLL_SECONDS", 1)  # checks/web/polling.py
+# Per-user limits, 0 for none; over either, nothing is stored and the answer is 429
+# (checks/batches.py).
+WIKICHECK_USER_MAX_PENDING = env_int("WIKICHECK_USER_MAX_PENDING", 50000)
 if 0 < WIKICHECK_USER_MAX_PENDING < WIKICHECK_MAX_BATCH:
     raise ImproperlyConfigured(
         "WIKICHECK_USER_MAX_PENDING must be 0 or at least WIKICHECK_MAX_BATCH, so a full batch fits"
     )
-WIKICHECK_USER_BATCHES_PER_HOUR = int(os.environ.get("WIKICHECK_USER_BATCHES_PER_HOUR", "120"))
+WIKICHECK_USER_BATCHES_PER_HOUR = env_int("WIKICHECK_USER_BATCHES_PER_HOUR", 120)
 # A history search stops after this long and says how far back it got (checks/web/search.py).
-WIKICHECK_SEARCH_BUDGET_MS = int(os.environ.get("WIKICHECK_SEARCH_BUDGET_MS", "500"))
+WIKICHECK_SEARCH_BUDGET_MS = env_int("WIKICHECK_SEARCH_BUDGET_MS", 500)
 
 # --- Where checks run: the in-process thread pool, or Celery workers ----------------------------
 
@@ -321,13 +273,13 @@ WIKICHECK_HOST_LIMITER_URL = os.environ.get(
     "WIKICHECK_HOST_LIMITER_URL", CELERY_BROKER_URL if WIKICHECK_BACKEND == "celery" else ""
 )
 # How long a slot of the per-host cap in Redis outlives a worker killed while holding it.
-WIKICHECK_HOST_SLOT_SECONDS = float(os.environ.get("WIKICHECK_HOST_SLOT_SECONDS", "120"))
+WIKICHECK_HOST_SLOT_SECONDS = env_float("WIKICHECK_HOST_SLOT_SECONDS", 120)
 # Pages per Celery task (titles bound for an API go 50 to a task, one request).
-WIKICHECK_CHUNK_PAGES = int(os.environ.get("WIKICHECK_CHUNK_PAGES", "8"))
+WIKICHECK_CHUNK_PAGES = env_int("WIKICHECK_CHUNK_PAGES", 8)
 
 CELERY_TASK_DEFAULT_QUEUE = "wikicheck"
 # A task is acknowledged when it has run, so a worker that dies mid-chunk leaves its message to
-# be delivered again; checks.engine.tasks makes running a chunk twice harmless.
+# be delivered again; checks.engine.backends.celery makes running a chunk twice harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,6 +1,8 @@
-"""WSGI entry point: `gunicorn wikicheck_site.wsgi`."""
+"""WSGI entry point: `gunicorn wikicheck_site.wsgi`; SIGTERM and SIGINT stop the checks at once."""
 
 import os
+import signal
+import threading
 
 from django.core.wsgi import get_wsgi_application
 
@@ -8,7 +10,27 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wikicheck_site.settings")
 
 application = get_wsgi_application()
 
-from checks import runner  # noqa: E402 (needs the settings configured above)
+from checks.engine.backends import backend  # noqa: E402 (needs the settings configured above)
 
-# SIGTERM should stop the checking pool at once instead of letting the exit hook drain it.
-runner.signals_install()
+
+def _stop_then(previous):
+    """A handler that stops the backend, then does what the signal did before."""
+
+    def handler(signum: int, frame) -> None:
+        # Unstarted work goes back to the queue now; checks in flight are stored at exit.
+        backend().shutdown(wait=False)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:
+            # The default would end the process on the spot; exiting lets checks in flight
+            # be stored first.
+            raise SystemExit(128 + signum)
+
+    return handler
+
+
+# Only the main thread may set handlers; elsewhere (e.g. under the autoreloader) the process
+# exits as Python does, running what the pool holds and storing it.
+if threading.current_thread() is threading.main_thread():
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop_then(signal.getsignal(signum)))

@@ -10,7 +10,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from checks.api.http import ApiError
-from checks.models import ApiToken
+from checks.api.tokens import ApiToken
 
 TOKEN_SCHEMES = ("bearer", "token")
 UNAUTHENTICATED = "Authentication required: log in, or send Authorization: Bearer <token>"

@@ -3,9 +3,10 @@ errors in JSON."""
 
 import json
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
+
+from checks import conf
 
 
 def error_response(status: int, *errors: dict) -> JsonResponse:
@@ -33,7 +34,7 @@ def json_object(request: HttpRequest) -> dict:
     """The request's body as a JSON object, or an ApiError saying what is wrong with it."""
     if request.content_type != "application/json":
         raise ApiError(415, "Send a JSON body, with Content-Type: application/json.")
-    limit = settings.WIKICHECK_MAX_UPLOAD_BYTES
+    limit = conf.current().max_upload_bytes
     if len(request.body) > limit:
         raise ApiError(
             413, f"The submission is larger than {limit:,} bytes. Split it into smaller batches."

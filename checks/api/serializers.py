@@ -1,27 +1,19 @@
-"""The API's JSON: a submission in (as the data BatchForm validates), batches and results out."""
+"""The API's JSON: a submission in (as the data BatchForm validates), batches out with their links.
 
-from django.conf import settings
+Batches and results have one JSON shape, the exports' (checks/exports.py).
+"""
+
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import QuerySet
 from django.urls import reverse
 
+from checks import conf
 from checks.api.http import ApiError
+from checks.exports import batch_data
+from checks.intake.reading import LINE_BREAK
 from checks.models import Batch
-from checks.web.forms import LINE_BREAK, BatchForm
+from checks.web.forms import BatchForm
 
 SUBMISSION_FIELDS = ("urls", "wiki", "mode", "timeout")
-RESULT_FIELDS = (
-    "url",
-    "title",
-    "status",
-    "http_status",
-    "error",
-    "redirect_target",
-    "normalized_title",
-    "note",
-    "elapsed_ms",
-    "checked_at",
-)
 
 
 # --- In ----------------------------------------------------------------------------------------
@@ -61,7 +53,7 @@ def batch_form_data(body: dict) -> dict:
         raise ApiError(400, *errors)
     return {
         "urls": "\n".join(urls),
-        "wiki": settings.WIKICHECK_DEFAULT_WIKI if wiki is None else wiki,
+        "wiki": conf.current().default_wiki if wiki is None else wiki,
         "mode": mode or "",
         # As the text a form field would send: an integer too large for a float is then
         # refused as "Enter a number." rather than overflowing.
@@ -87,30 +79,10 @@ def form_errors(form: BatchForm) -> list[dict]:
 # --- Out ---------------------------------------------------------------------------------------
 
 
-def batch_data(batch: Batch) -> dict:
-    """A batch's state and counters, and where to find or act on it; no results."""
+def batch_resource(batch: Batch) -> dict:
+    """A batch as JSON has it (exports.batch_data), and where to find or act on it; no results."""
     return {
-        "id": str(batch.pk),
-        "status": batch.status,
-        "mode": batch.mode,
-        "wiki": batch.wiki,
-        "timeout": batch.timeout,
-        "created_at": batch.created_at,
-        "finished_at": batch.finished_at,
-        "elapsed_seconds": round(batch.elapsed_seconds, 3),
-        "total": batch.total,
-        "duplicates": batch.duplicates,
-        "done": batch.done,
-        "pending": batch.pending_count,
-        "counts": {
-            "exists": batch.exists_count,
-            "missing": batch.missing_count,
-            "unknown": batch.unknown_count,
-            "error": batch.error_count,
-            "invalid": batch.invalid_count,
-            "cancelled": batch.cancelled_count,
-            "redirects": batch.redirect_count,
-        },
+        **batch_data(batch),
         "links": {
             "self": reverse("api:batch_detail", args=[batch.pk]),
             "cancel": reverse("api:batch_cancel", args=[batch.pk]),
@@ -119,8 +91,3 @@ def batch_data(batch: Batch) -> dict:
             "json": reverse("api:batch_export_json", args=[batch.pk]),
         },
     }
-
-
-def result_rows(batch: Batch) -> QuerySet:
-    """The batch's results in submission order, each as the API's dict."""
-    return batch.results.order_by("position").values(*RESULT_FIELDS)

@@ -9,10 +9,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from checks.api.auth import api_view
 from checks.api.http import ApiError, error_response, json_object, paginate
-from checks.api.serializers import batch_data, batch_form_data, form_errors, result_rows
-from checks.batches import batch_cancel, batch_create
+from checks.api.serializers import batch_form_data, batch_resource, form_errors
+from checks.batches import QuotaExceeded, batch_cancel, batch_create
+from checks.exports import result_data, results_in_order
 from checks.models import Batch
-from checks.quotas import QuotaExceeded
 from checks.web import views
 from checks.web.forms import BatchForm
 
@@ -23,15 +23,17 @@ def batch_collection(request: HttpRequest) -> JsonResponse:
     if request.method == "POST":
         return _batch_submit(request)
     batches, next_url = paginate(request, Batch.objects.filter(owner=request.user))
-    return JsonResponse({"results": [batch_data(batch) for batch in batches], "next": next_url})
+    results = [batch_resource(batch) for batch in batches]
+    return JsonResponse({"results": results, "next": next_url})
 
 
 @api_view("GET")
 def batch_detail(request: HttpRequest, pk: str) -> JsonResponse:
     """A batch's progress and counts, with a page of its results in submission order."""
     batch = _owned_batch(request, pk)
-    results, next_url = paginate(request, result_rows(batch))
-    return JsonResponse({**batch_data(batch), "results": results, "next": next_url})
+    rows, next_url = paginate(request, results_in_order(batch))
+    results = [result_data(row) for row in rows]
+    return JsonResponse({**batch_resource(batch), "results": results, "next": next_url})
 
 
 @api_view("POST")
@@ -41,7 +43,7 @@ def batch_cancel_view(request: HttpRequest, pk: str) -> JsonResponse:
     if not batch_cancel(batch=batch):
         raise ApiError(409, f"The batch had already ended: it is {batch.status}.")
     batch.refresh_from_db()
-    return JsonResponse(batch_data(batch))
+    return JsonResponse(batch_resource(batch))
 
 
 # The batch page's downloads, for token clients too: the same views, behind api_view.
@@ -70,7 +72,7 @@ def _batch_submit(request: HttpRequest) -> JsonResponse:
         batch = batch_create(owner=request.user, **form.submission())
     except QuotaExceeded as exc:
         raise ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
-    data = batch_data(batch)
+    data = batch_resource(batch)
     response = JsonResponse(data, status=201)
     response["Location"] = data["links"]["self"]
     return response

@@ -1,52 +1,61 @@
-"""Storing the outcomes of a Celery worker's task threads, many to a transaction.
+"""The one thread per process that stores what workers hand in, many to a transaction: outcomes,
+and claimed rows given back unchecked. Both backends use it.
 
 Every outcome stored bumps its batch's counters, so each transaction takes the batch row's lock
 until it commits. Sixteen threads storing one page each queued on that lock (and on a commit
-each); here one thread per process stores whatever its task threads handed in meanwhile, in one
-transaction. A task thread hands in each outcome as it comes and goes on checking; it waits for
-them all to be committed before its task ends (and is acknowledged). Outcomes are committed
-within milliseconds, so a worker killed at any moment loses little more than its checks in
-flight, and a task run again after that checks only what was not stored.
+each); here one thread stores whatever was handed in meanwhile, in one transaction. A worker
+hands in outcomes and goes on checking; a Celery task waits for its tickets before it ends (and
+is acknowledged). Whatever was handed in is stored before the process exits.
 """
 
+import atexit
+import logging
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
 
-from checks.engine.workqueue import results_record
-from checks.models import Result
-from checks.probe.page import Outcome
+from checks.engine.claims import ClaimedRow
+from checks.engine.outcomes import results_record
+from checks.engine.workqueue import results_release
+from checks.probe.outcome import Outcome
 
-# How long the first outcome waits for others to share its transaction.
-GATHER_SECONDS = 0.005
+logger = logging.getLogger(__name__)
+
+# How long the first of a round waits for others to share its transaction.
+GATHER_SECONDS = 0.01
+# At exit, how long the writer may take to store what was handed in last.
+EXIT_WAIT_SECONDS = 60
 
 
 @dataclass
-class _Ticket:
-    outcomes: Sequence[tuple[Result, Outcome]]
+class Ticket:
+    """What one hand-in asked to store, and whether it is stored."""
+
+    outcomes: Sequence[tuple[ClaimedRow, Outcome]] = ()
+    unchecked: Sequence[int] = ()  # pks of claimed rows given back unchecked
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
     def wait(self) -> None:
-        """Return once the outcomes are committed; raise what storing them raised."""
+        """Return once stored; raise what storing raised."""
         self.done.wait()
         if self.error is not None:
             raise self.error
 
 
-class Recorder:
+class _Writer:
     def __init__(self) -> None:
+        self.pid = os.getpid()
         self._condition = threading.Condition()
-        self._tickets: list[_Ticket] = []
-        self._thread = threading.Thread(target=self._run, name="wikicheck-recorder", daemon=True)
+        self._tickets: list[Ticket] = []
+        self._thread = threading.Thread(target=self._run, name="wikicheck-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, outcomes: Sequence[tuple[Result, Outcome]]) -> "_Ticket":
-        """Have `outcomes` stored with the next transaction; `ticket.wait()` waits for that."""
-        ticket = _Ticket(outcomes=outcomes)
+    def submit(self, ticket: Ticket) -> Ticket:
         with self._condition:
             self._tickets.append(ticket)
             self._condition.notify()
@@ -55,35 +64,64 @@ class Recorder:
     def _run(self) -> None:
         while True:
             with self._condition:
-                idle = not self._tickets
-            if idle:
-                # Nothing is held between bursts of work (a test database can then be dropped).
-                connection.close()
-            with self._condition:
+                if not self._tickets:
+                    # Nothing is held between bursts of work (a test database can be dropped).
+                    connection.close()
                 self._condition.wait_for(lambda: self._tickets)
-                self._condition.wait(GATHER_SECONDS)
+            time.sleep(GATHER_SECONDS)
+            with self._condition:
                 tickets, self._tickets = self._tickets, []
-            try:
-                results_record(outcomes=[pair for ticket in tickets for pair in ticket.outcomes])
-            except Exception as exc:
-                # Each task decides (it retries); the next round starts on a fresh connection.
-                for ticket in tickets:
-                    ticket.error = exc
-                connection.close()
+            self._store(tickets)
+
+    def _store(self, tickets: list[Ticket]) -> None:
+        outcomes = [pair for ticket in tickets for pair in ticket.outcomes]
+        unchecked = [pk for ticket in tickets for pk in ticket.unchecked]
+        try:
+            results_record(outcomes=outcomes)
+            if unchecked:
+                results_release(pks=unchecked)
+        except Exception as exc:
+            # The rows stay claimed: a Celery task retries, and the sweep gives the thread
+            # pool's rows back once their lease ends. The next round starts on a fresh
+            # connection.
+            logger.exception("storing %d outcomes failed", len(outcomes))
             for ticket in tickets:
-                ticket.done.set()
+                ticket.error = exc
+            connection.close()
+        for ticket in tickets:
+            ticket.done.set()
 
 
-_lock = threading.Lock()
-_recorder: Recorder | None = None
-_recorder_pid: int | None = None
+# Reentrant: a signal handler may hand in rows while its thread is in here.
+_lock = threading.RLock()
+_writer: _Writer | None = None
 
 
-def outcomes_submit(outcomes: Sequence[tuple[Result, Outcome]]) -> _Ticket:
-    """Hand outcomes to this process's recorder, started on first use."""
-    global _recorder, _recorder_pid
+def outcomes_submit(outcomes: Sequence[tuple[ClaimedRow, Outcome]]) -> Ticket:
+    """Have outcomes stored with the next transaction; `ticket.wait()` waits for that."""
+    return _writer_get().submit(Ticket(outcomes=outcomes))
+
+
+def unchecked_submit(rows: Iterable[ClaimedRow]) -> Ticket:
+    """Give claimed rows back unchecked with the next transaction (workqueue.results_release)."""
+    return _writer_get().submit(Ticket(unchecked=[row.pk for row in rows]))
+
+
+def writer_flush(*, timeout: float | None = None) -> None:
+    """Wait until what this process handed in so far is stored (or `timeout` passes)."""
     with _lock:
-        if _recorder is None or _recorder_pid != os.getpid():
-            _recorder, _recorder_pid = Recorder(), os.getpid()
-        recorder = _recorder
-    return recorder.submit(outcomes)
+        writer = _writer if _writer is not None and _writer.pid == os.getpid() else None
+    if writer is not None:
+        writer.submit(Ticket()).done.wait(timeout)
+
+
+def _writer_get() -> _Writer:
+    """This process's writer, started on first use so a fork never inherits it."""
+    global _writer
+    with _lock:
+        if _writer is None or _writer.pid != os.getpid():
+            _writer = _Writer()
+            # Runs after the interpreter has joined the pools' threads, whose last outcomes
+            # are then handed in.
+            atexit.register(writer_flush, timeout=EXIT_WAIT_SECONDS)
+        return _writer

@@ -22,7 +22,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.poolmanager import PoolManager
 from urllib3.util import connection
 
-from checks.intake.parsing import host_allowed
+from checks.probe.hosts import host_allowed, url_allowed
 
 ALLOW_LIST = "WIKICHECK_ALLOWED_HOSTS"
 ALLOW_PRIVATE = "WIKICHECK_ALLOW_PRIVATE_ADDRESSES"
@@ -82,17 +82,6 @@ class Destinations:
                 f"{ALLOW_PRIVATE} or by naming the host exactly in {ALLOW_LIST}"
             )
         return allowed
-
-
-def url_allowed(url: str, *, patterns: Sequence[str]) -> bool:
-    """Whether `url`'s scheme, host and port match one of the allow-list's patterns."""
-    try:
-        parts = urlsplit(url)
-        return host_allowed(
-            scheme=parts.scheme, host=parts.hostname or "", port=parts.port, patterns=patterns
-        )
-    except ValueError:
-        return False
 
 
 def url_host(url: str) -> str:

@@ -26,13 +26,11 @@ from redis.backoff import ExponentialBackoff
 from redis.commands.core import Script
 from redis.retry import Retry
 
+from checks.probe.hosts import host_port
+
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "wikicheck:slots:"
-# Longer than a request can hold its slot (3 attempts of a 3.05 s connect and 10 s read timeout,
-# plus 2 waits of up to 30 s for Retry-After: about 100 s), so a live request never loses it;
-# short enough that a killed worker's slot is back within two minutes.
-DEFAULT_LEASE_SECONDS = 120.0
 # Releases wake a waiter at once; this only bounds the wait for a slot freed without a token (a
 # lapsed lease, a token taken by a waiter that then lost the race).
 WAKE_POLL_SECONDS = 0.25
@@ -81,7 +79,7 @@ def redis_host_slot(
         yield
         return
     limiter = _limiter(redis_url=redis_url)
-    key = KEY_PREFIX + slot_name(url=url)
+    key = KEY_PREFIX + host_port(url)
     holder = uuid.uuid4().hex
     lease_ms = max(1, round(lease_seconds * 1000))
     while not _ask(redis_url, limiter.acquire, keys=[key], args=[holder, limit, lease_ms]):
@@ -90,13 +88,6 @@ def redis_host_slot(
         yield
     finally:
         _release(limiter=limiter, key=key, holder=holder, limit=limit)
-
-
-def slot_name(*, url: str) -> str:
-    """`host:port` of `url`, the default port filled in, so both spellings share one cap."""
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, "")
-    return f"{parts.hostname or ''}:{port}"
 
 
 def _release(*, limiter: "_Limiter", key: str, holder: str, limit: int) -> None:

@@ -1,140 +1,19 @@
-"""Check whether one page exists over HTTP. Speaks `requests`; knows nothing of Django models."""
+"""Check whether one page exists over HTTP, and explain why a request failed."""
 
-import enum
 import http.client
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
-from urllib3.util import Retry
 
-import checks
-from checks.intake.parsing import host_allowed
-from checks.probe.destinations import AddressRefused, Destinations, HostRefused
-from checks.probe.politeness import PoliteAdapter
+from checks.probe.destinations import AddressRefused, HostRefused
+from checks.probe.outcome import Outcome, Verdict
+from checks.probe.session import RedirectBlocked
 
 # Some servers refuse HEAD; for these answers the page is fetched with GET instead.
 HEAD_REFUSED = frozenset({405, 501})
-# Answers worth asking again after a pause: overload and gateway hiccups, not server bugs (500).
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-# Keeps a quoted redirect target readable however long the remote server made it.
-MAX_TARGET_SHOWN = 200
-
-
-class Verdict(enum.StrEnum):
-    EXISTS = "exists"
-    MISSING = "missing"
-    UNKNOWN = "unknown"
-    ERROR = "error"
-    INVALID = "invalid"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    verdict: Verdict
-    http_status: int | None
-    error: str
-    elapsed_ms: int
-    checked_at: datetime
-    redirect_target: str = ""
-    normalized_title: str = ""
-    note: str = ""
-
-
-class RedirectBlocked(requests.RequestException):
-    """A redirect pointed outside the allowed wiki hosts, or was no URL, so it was not followed."""
-
-
-class WikiSession(requests.Session):
-    """A Session that sends only to allowed wiki hosts (redirects included), retries politely,
-    and keeps to the per-host caps on concurrent requests.
-
-    `allowed_hosts` and `allow_private_addresses` may be callables: they are then asked at every
-    request, so a changed setting applies to sessions already built.
-    """
-
-    def __init__(
-        self,
-        *,
-        user_agent: str,
-        allowed_hosts: Sequence[str] | Callable[[], Sequence[str]],
-        allow_private_addresses: bool | Callable[[], bool] = False,
-        retries: int = 2,
-        retry_after_max: int = 30,
-        host_limits: Sequence[tuple[str, int]] = (),
-        host_limiter_url: str = "",
-        host_slot_seconds: float = 120,
-    ) -> None:
-        super().__init__()
-        self.destinations = Destinations(
-            allowed_hosts=_current(allowed_hosts),
-            allow_private_addresses=_current(allow_private_addresses),
-        )
-        self.headers["User-Agent"] = user_agent
-        self.max_redirects = 10
-        retry = Retry(
-            total=retries,
-            connect=min(retries, 1),
-            # A read timeout is re-raised at once: a slow server is not asked again.
-            read=False,
-            status=retries,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods={"HEAD", "GET"},
-            backoff_factor=0.5,
-            respect_retry_after_header=True,
-            # A server asking for a longer pause than this gets its answer recorded instead.
-            retry_after_max=retry_after_max,
-            # After the last retry, hand back the final answer so its status code is recorded.
-            raise_on_status=False,
-        )
-        adapter = PoliteAdapter(
-            destinations=self.destinations,
-            limits=host_limits,
-            redis_url=host_limiter_url,
-            lease_seconds=host_slot_seconds,
-            max_retries=retry,
-        )
-        self.mount("http://", adapter)
-        self.mount("https://", adapter)
-
-    def get_redirect_target(self, resp: requests.Response) -> str | None:
-        target = super().get_redirect_target(resp)
-        if target is None:
-            return None
-        try:
-            parts = urlsplit(urljoin(resp.url, target))
-            allowed = host_allowed(
-                scheme=parts.scheme,
-                host=parts.hostname or "",
-                port=parts.port,
-                patterns=self.destinations.allowed_hosts(),
-            )
-        except ValueError:  # no URL at all, or a port that is no number from 0 to 65535
-            shown = target[:MAX_TARGET_SHOWN]
-            raise RedirectBlocked(
-                f"the redirect target {shown!r} is not a valid URL", response=resp
-            ) from None
-        if not allowed:
-            raise RedirectBlocked(
-                f"redirect to {parts.hostname or target} is outside the allowed wiki hosts",
-                response=resp,
-            )
-        return target
-
-
-def _current(value):
-    """A callable giving `value` as it is now: the callable itself, or a constant's."""
-    return value if callable(value) else lambda: value
-
-
-def user_agent(*, contact: str) -> str:
-    """The descriptive User-Agent Wikimedia's policy asks for (default agents get blocked)."""
-    contact = contact or "contact not configured; set WIKICHECK_CONTACT"
-    return f"wikicheck/{checks.__version__} ({contact}) requests/{requests.__version__}"
 
 
 def verdict_for(http_status: int) -> Verdict:

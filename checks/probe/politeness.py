@@ -10,18 +10,21 @@ every machine that uses it.
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from urllib.parse import urlsplit
 
 from requests.adapters import DEFAULT_POOLBLOCK, HTTPAdapter
 
-from checks.intake.parsing import host_allowed
 from checks.probe.destinations import (
     AddressRefused,
     Destinations,
     GuardedPoolManager,
     InternalAddresses,
 )
-from checks.probe.host_slots import DEFAULT_LEASE_SECONDS, redis_host_slot
+from checks.probe.hosts import host_port, host_value
+
+# Longer than a request can hold its slot (3 attempts of a 3.05 s connect and 10 s read timeout,
+# plus 2 waits of up to 30 s for Retry-After: about 100 s), so a live request never loses it;
+# short enough that a killed worker's slot is back within two minutes.
+DEFAULT_LEASE_SECONDS = 120.0
 
 _lock = threading.Lock()
 _slots: dict[tuple[str, int], threading.BoundedSemaphore] = {}
@@ -29,13 +32,7 @@ _slots: dict[tuple[str, int], threading.BoundedSemaphore] = {}
 
 def host_limit(*, url: str, limits: Sequence[tuple[str, int]]) -> int:
     """The cap for `url`'s host from `(pattern, limit)` pairs; 0 means no cap."""
-    parts = urlsplit(url)
-    for pattern, limit in limits:
-        if host_allowed(
-            scheme=parts.scheme, host=parts.hostname or "", port=parts.port, patterns=[pattern]
-        ):
-            return limit
-    return 0
+    return host_value(url=url, pairs=limits, default=0)
 
 
 def host_slot(
@@ -48,6 +45,9 @@ def host_slot(
     """Hold one of the `limit` request slots of `url`'s host (and port) for the duration: in the
     Redis server at `redis_url` when given, else in this process."""
     if redis_url:
+        # Imported here so that a process without a Redis limiter never loads redis.
+        from checks.probe.host_slots import redis_host_slot
+
         return redis_host_slot(
             url=url, limit=limit, redis_url=redis_url, lease_seconds=lease_seconds
         )
@@ -59,8 +59,7 @@ def _local_host_slot(*, url: str, limit: int) -> Iterator[None]:
     if limit <= 0:
         yield
         return
-    parts = urlsplit(url)
-    key = (f"{parts.hostname}:{parts.port or ''}", limit)
+    key = (host_port(url), limit)
     with _lock:
         slots = _slots.setdefault(key, threading.BoundedSemaphore(limit))
     with slots:

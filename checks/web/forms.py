@@ -1,29 +1,21 @@
 """The submission form: pasted or uploaded lines in, a list of distinct normalized entries out;
 and the filters of the history page."""
 
-import csv
-import io
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django import forms
-from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 
+from checks import conf
 from checks.intake.parsing import EXAMPLE_WIKI, Entry, entry_parse, wiki_normalize
+from checks.intake.reading import UnreadableText, file_lines, lines_numbered
 from checks.models import Batch
 from checks.web.search import HistorySearch, history_search
 
 # How many line errors are spelled out; more would bury the form.
 MAX_ERRORS_SHOWN = 10
 UPLOAD_SUFFIXES = (".txt", ".csv")
-# A first CSV row that is one of these is a header, not a page.
-CSV_HEADERS = frozenset({"url", "urls", "title", "titles", "page", "pages"})
-# Only these end a line, as in an editor: str.splitlines() would also split at form feeds,
-# U+0085 or U+2028, shifting every later line number and hiding those characters from the parser.
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # How a line of each field is named in messages.
 LINE_LABELS = {"urls": "Line", "file": "File line"}
 
@@ -102,13 +94,13 @@ class BatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Every refused line, also when only the first MAX_ERRORS_SHOWN are spelled out.
         self.line_errors: list[LineError] = []
-        self.fields["wiki"].initial = settings.WIKICHECK_DEFAULT_WIKI
+        self.fields["wiki"].initial = conf.current().default_wiki
         self.fields["file"].widget.attrs["accept"] = ",".join(UPLOAD_SUFFIXES)
 
     def clean_wiki(self) -> str:
         try:
             return wiki_normalize(
-                self.cleaned_data["wiki"], allowed_hosts=settings.WIKICHECK_ALLOWED_HOSTS
+                self.cleaned_data["wiki"], allowed_hosts=conf.current().allowed_hosts
             )
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
@@ -127,30 +119,21 @@ class BatchForm(forms.Form):
             return []
         if PurePath(upload.name).suffix.lower() not in UPLOAD_SUFFIXES:
             raise forms.ValidationError("Upload a .txt or .csv file.")
-        limit = settings.WIKICHECK_MAX_UPLOAD_BYTES
+        limit = conf.current().max_upload_bytes
         if upload.size > limit:
             raise forms.ValidationError(
                 f"The file is {upload.size:,} bytes; at most {limit:,} bytes are accepted."
             )
         try:
-            # A surrogate encoded as if it were a character is decoded, so that the parser
-            # can name it and its line.
-            text = upload.read().decode("utf-8-sig", errors="surrogatepass")
-        except UnicodeDecodeError as exc:
-            number = len(_lines(exc.object[: exc.start].decode(errors="surrogatepass")))
-            raise forms.ValidationError(
-                f"File line {number}: not UTF-8 text (a binary file, or another encoding). "
-                "Save the file as UTF-8."
-            ) from None
-        if upload.name.lower().endswith(".csv"):
-            return _csv_first_column(text)
-        return _lines(text)
+            return file_lines(name=upload.name, data=upload.read())
+        except UnreadableText as exc:
+            raise forms.ValidationError(str(LineError("file", exc.line, str(exc)))) from None
 
     def clean(self) -> dict:
         cleaned = super().clean()
         numbered = [
-            *(("urls", number, line) for number, line in _numbered(cleaned.get("urls", ""))),
-            *(("file", number, line) for number, line in _numbered(cleaned.get("file"))),
+            *(("urls", number, line) for number, line in lines_numbered(cleaned.get("urls", ""))),
+            *(("file", number, line) for number, line in lines_numbered(cleaned.get("file"))),
         ]
         # Said even when another field is wrong too: a request with no fields at all would
         # otherwise only hear that the wiki is missing.
@@ -158,7 +141,7 @@ class BatchForm(forms.Form):
             raise forms.ValidationError("Enter at least one page URL or title, or upload a file.")
         if self.errors:
             return cleaned
-        limit = settings.WIKICHECK_MAX_BATCH
+        limit = conf.current().max_batch
         if len(numbered) > limit:
             field, number, _ = numbered[limit]
             raise forms.ValidationError(
@@ -170,7 +153,7 @@ class BatchForm(forms.Form):
         for field, number, line in numbered:
             try:
                 entry = entry_parse(
-                    line, wiki=cleaned["wiki"], allowed_hosts=settings.WIKICHECK_ALLOWED_HOSTS
+                    line, wiki=cleaned["wiki"], allowed_hosts=conf.current().allowed_hosts
                 )
             except ValueError as exc:
                 self.line_errors.append(LineError(field, number, str(exc)))
@@ -225,7 +208,7 @@ class HistoryFilterForm(forms.Form):
         batches = batches.created_between(since=filters.get("since"), until=filters.get("until"))
         if filters.get("q"):
             self.search = history_search(
-                batches=batches, text=filters["q"], budget_ms=settings.WIKICHECK_SEARCH_BUDGET_MS
+                batches=batches, text=filters["q"], budget_ms=conf.current().search_budget_ms
             )
             return self.search.batches
         return batches
@@ -233,39 +216,3 @@ class HistoryFilterForm(forms.Form):
     @property
     def is_filtering(self) -> bool:
         return any(self.data.get(name) for name in self.fields)
-
-
-def _lines(text: str) -> list[str]:
-    return LINE_BREAK.split(text)
-
-
-def _numbered(lines: str | list[str] | None) -> Iterator[tuple[int, str]]:
-    """Non-blank lines with their 1-based line numbers."""
-    if isinstance(lines, str):
-        lines = _lines(lines)
-    for number, line in enumerate(lines or [], start=1):
-        if line.strip():
-            yield number, line
-
-
-def _csv_first_column(text: str) -> list[str]:
-    """The first cell of each row, at the index of the file line the row starts on.
-
-    A quoted cell may span lines; its newline is kept (and refused by the parser), and the
-    lines it spans stay blank, so the rows after it keep their own line numbers.
-    """
-    lines = [""] * len(_lines(text))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 0
-    try:
-        for row in reader:
-            if row:
-                lines[start] = row[0]
-            start = reader.line_num
-    except csv.Error as exc:
-        raise forms.ValidationError(
-            f"File line {reader.line_num}: the CSV file cannot be read: {exc}."
-        ) from None
-    if lines and lines[0].strip().lower() in CSV_HEADERS:
-        lines[0] = ""
-    return lines

@@ -8,9 +8,10 @@ from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
-from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
+
+from checks import conf
 
 
 class LoginThrottleHandler(AxesDatabaseHandler):
@@ -23,7 +24,7 @@ class LoginThrottleHandler(AxesDatabaseHandler):
 
     def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
         failures = super().get_failures(request, credentials)
-        if address_failures(request=request) >= settings.WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT:
+        if address_failures(request=request) >= conf.current().login_address_failure_limit:
             return max(failures, get_failure_limit(request, credentials))
         return failures
 

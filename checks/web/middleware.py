@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
 from django.db import OperationalError
@@ -13,8 +12,9 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
+from checks import conf
 from checks.api.http import error_response
-from checks.engine import dispatch
+from checks.engine.backends import backend
 from checks.web import polling
 
 logger = logging.getLogger(__name__)
@@ -48,11 +48,11 @@ def submission_size_limit_middleware(
     # Placed before CsrfViewMiddleware, which reads request.POST and so would parse (and
     # spool to disk) the whole body first: an oversized body is judged by its declared length.
     def middleware(request: HttpRequest) -> HttpResponse:
-        limit = settings.WIKICHECK_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
-        if request.method == "POST" and _declared_length(request) > limit:
+        limit = conf.current().max_upload_bytes
+        if request.method == "POST" and _declared_length(request) > limit + MULTIPART_OVERHEAD:
             message = (
-                f"The submission is larger than {settings.WIKICHECK_MAX_UPLOAD_BYTES:,} bytes, "
-                "so it was not read. Split it into smaller batches."
+                f"The submission is larger than {limit:,} bytes, so it was not read. Split it "
+                "into smaller batches."
             )
             if request.path_info.startswith("/api/"):
                 return error_response(413, {"message": message})
@@ -77,7 +77,7 @@ def workers_resume_middleware(
     # Not in AppConfig.ready(), which runs for every management command, and not at import
     # time, which may be before a fork: the first request is in the process that serves.
     def middleware(request: HttpRequest) -> HttpResponse:
-        dispatch.work_resume()
+        backend().work_resume()
         return get_response(request)
 
     return middleware

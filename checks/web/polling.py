@@ -30,6 +30,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 
+from checks import conf
 from checks.models import Batch
 
 # The query parameter that carries the stamp.
@@ -87,7 +88,7 @@ def answer_early(request: HttpRequest) -> HttpResponse | None:
     if stamp is None:
         return None
     read_ms, login_checked_ms = stamp
-    if abs(now_ms() - read_ms) < settings.WIKICHECK_POLL_SECONDS * 1000:
+    if abs(now_ms() - read_ms) < conf.current().poll_seconds * 1000:
         return HttpResponse(status=HTTPStatus.NO_CONTENT)
     if now_ms() - login_checked_ms >= LOGIN_CHECK_SECONDS * 1000 or not _csrf_cookie_use(request):
         return None
@@ -161,7 +162,7 @@ def _store(key: str, batch: Batch, answer: Answer) -> None:
     if batch.is_settled:
         cache.set(_settled_key(key, batch), answer, SETTLED_SECONDS)
     else:
-        cache.set(key, answer, settings.WIKICHECK_POLL_SECONDS)
+        cache.set(key, answer, conf.current().poll_seconds)
 
 
 def _settled_key(key: str, batch: Batch) -> str:

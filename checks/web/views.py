@@ -1,9 +1,9 @@
 """Thin views: parse the request, call one function or query, render a template or a partial."""
 
 import functools
+from collections.abc import Callable
 from http import HTTPStatus
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -12,10 +12,16 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING
 
-from checks import exports
-from checks.batches import batch_cancel, batch_create, batch_delete, batch_rerun, batch_retry
+from checks import conf, exports
+from checks.batches import (
+    QuotaExceeded,
+    batch_cancel,
+    batch_create,
+    batch_delete,
+    batch_rerun,
+    batch_retry,
+)
 from checks.models import Batch, Result
-from checks.quotas import QuotaExceeded
 from checks.web import polling
 from checks.web.forms import BatchForm, HistoryFilterForm
 
@@ -106,20 +112,20 @@ def batch_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def batch_rerun_view(request: HttpRequest, pk: str) -> HttpResponse:
     """Check every page of a batch again, as a new batch."""
-    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
-    try:
-        return redirect(batch_rerun(batch=batch, owner=request.user))
-    except ValueError as exc:
-        messages.info(request, str(exc))
-        return redirect(batch)
+    return _check_again(request, pk, operation=batch_rerun)
 
 
 @require_POST
 def batch_retry_view(request: HttpRequest, pk: str) -> HttpResponse:
     """Check the errors and unknowns of a batch again, as a new batch."""
+    return _check_again(request, pk, operation=batch_retry)
+
+
+def _check_again(request: HttpRequest, pk: str, *, operation: Callable[..., Batch]) -> HttpResponse:
+    """Run a re-run or a retry: the new batch's page, or the old one's saying why not."""
     batch = get_object_or_404(Batch, pk=pk, owner=request.user)
     try:
-        return redirect(batch_retry(batch=batch, owner=request.user))
+        return redirect(operation(batch=batch, owner=request.user))
     except ValueError as exc:
         messages.info(request, str(exc))
         return redirect(batch)
@@ -167,7 +173,7 @@ def _results_context(request: HttpRequest, batch: Batch, *, poll: bool) -> dict:
         "status": status,
         "status_label": status_label,
         "order": order,
-        "poll_seconds": settings.WIKICHECK_POLL_SECONDS,
+        "poll_seconds": conf.current().poll_seconds,
         "poll_stamp": polling.stamp_make(
             request=request, batch_pk=batch.pk, read_ms=now_ms, login_checked_ms=now_ms
         ),

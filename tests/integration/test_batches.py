@@ -4,11 +4,13 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from checks.batches import batch_cancel, batch_create, batch_rerun, batch_retry
-from checks.engine import runner
-from checks.engine.workqueue import results_claim, results_record
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
+from checks.engine.claims import ClaimedRow, results_claim
+from checks.engine.outcomes import results_record
 from checks.intake.parsing import Entry
 from checks.models import Batch, Result
-from checks.probe.page import Outcome, Verdict
+from checks.probe.outcome import Outcome, Verdict
 
 WIKI = "https://en.wikipedia.org/wiki/"
 
@@ -16,7 +18,7 @@ WIKI = "https://en.wikipedia.org/wiki/"
 @pytest.fixture(autouse=True)
 def no_workers(monkeypatch):
     """These tests drive claims and records by hand; no worker may take the rows."""
-    monkeypatch.setattr(runner, "workers_wake", lambda **kwargs: None)
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
 
 
 @pytest.fixture
@@ -28,9 +30,9 @@ def entries(*titles: str) -> list[Entry]:
     return [Entry(url=WIKI + title.replace(" ", "_"), title=title) for title in titles]
 
 
-def claim_one() -> Result | None:
-    units = results_claim(units=1, api_limit=1)
-    return units[0][0] if units else None
+def claim_one() -> ClaimedRow | None:
+    claims = results_claim(units=1, api_limit=1)
+    return claims[0].rows[0] if claims else None
 
 
 def record(verdict: Verdict, http_status: int | None = None) -> None:

@@ -12,20 +12,12 @@ from checks.models import Batch, Result
 
 WIKI = "https://en.wikipedia.org/wiki/"
 CHECKED_AT = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
-HEADER = [
-    "position",
-    "url",
-    "title",
-    "status",
-    "http_status",
-    "error",
-    "redirect_target",
-    "normalized_title",
-    "note",
-    "elapsed_ms",
-    "checked_at",
-    "completion_order",
-]
+# The CSV file's first line.
+HEADER_LINE = (
+    "position,url,title,status,http_status,error,redirect_target,normalized_title,note,"
+    "elapsed_ms,checked_at,completion_order"
+)
+HEADER = HEADER_LINE.split(",")
 
 
 def make_batch(owner, *titles: str) -> Batch:
@@ -191,6 +183,29 @@ def test_json_is_one_valid_document_with_the_batch_and_its_results(user_client, 
     assert [row["title"] for row in document["results"]] == ["Ocean", "東京", '"Quoted" \\ title']
     assert document["results"][0]["checked_at"] == "2025-03-04T05:06:07.890Z"
     assert document["results"][0]["http_status"] == 200
+
+
+@pytest.mark.django_db
+def test_json_has_the_batch_and_its_results_as_the_api_answers_them(user_client, user):
+    batch = make_batch(user, "Ocean", "Island")
+
+    _, body = download(user_client, "batch_export_json", batch)
+    answer = user_client.get(reverse("api:batch_detail", args=[batch.pk])).json()
+
+    document = json.loads(body)
+    assert document["results"] == answer.pop("results")
+    assert document["batch"] == {
+        name: value for name, value in answer.items() if name not in ("links", "next")
+    }
+    assert document["batch"]["counts"] == {
+        "exists": 2,
+        "missing": 0,
+        "unknown": 0,
+        "error": 0,
+        "invalid": 0,
+        "cancelled": 0,
+        "redirects": 0,
+    }
 
 
 @pytest.mark.django_db

@@ -10,11 +10,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from checks.batches import batch_create
-from checks.engine import runner
+from checks.batches import QuotaExceeded, batch_create
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
 from checks.intake.parsing import Entry
 from checks.models import ApiToken, Batch, Result
-from checks.quotas import QuotaExceeded
 
 WIKI = "https://en.wikipedia.org/wiki/"
 
@@ -22,7 +22,7 @@ WIKI = "https://en.wikipedia.org/wiki/"
 @pytest.fixture(autouse=True)
 def no_workers(monkeypatch):
     """Nothing here needs a page checked: submissions must not reach the network."""
-    monkeypatch.setattr(runner, "workers_wake", lambda **kwargs: None)
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 
 from checks.models import Batch, Result
-from fakewiki.server import free_port
+from fakewiki.unreachable import free_port
 from tests.support import ROOT, ServerProcess, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,8 +10,11 @@ import redis
 
 from checks.probe import host_slots
 from checks.probe.host_slots import redis_host_slot
-from checks.probe.page import Verdict, WikiSession, page_check
-from fakewiki.server import FakeWiki, free_port
+from checks.probe.outcome import Verdict
+from checks.probe.page import page_check
+from checks.probe.session import WikiSession
+from fakewiki.server import FakeWiki
+from fakewiki.unreachable import free_port
 from tests.support import ROOT, wait_until
 
 TIMEOUT = (2.0, 5.0)
@@ -21,7 +24,7 @@ TIMEOUT = (2.0, 5.0)
 SENDER = """
 import sys, threading
 from concurrent.futures import ThreadPoolExecutor
-from checks.probe.page import WikiSession
+from checks.probe.session import WikiSession
 
 wiki_url, host, redis_url = sys.argv[1:]
 barrier = threading.Barrier(8)

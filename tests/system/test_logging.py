@@ -6,7 +6,7 @@ import signal
 import pytest
 import requests
 
-from fakewiki.server import free_port
+from fakewiki.unreachable import free_port
 from tests.support import ServerProcess
 
 SECRET_KEY = "log-test-key-" + "x" * 50

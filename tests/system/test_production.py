@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from fakewiki.server import free_port
+from fakewiki.unreachable import free_port
 from tests.support import gunicorn_start, process_end, production_environment
 
 pytestmark = pytest.mark.system

@@ -14,7 +14,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from fakewiki.server import free_port
+from fakewiki.unreachable import free_port
 from tests.support import (
     ROOT,
     SlowClients,

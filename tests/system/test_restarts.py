@@ -2,24 +2,18 @@
 
 import os
 import signal
-import socket
 import sqlite3
 from collections import Counter
 
 import pytest
 
+from fakewiki.unreachable import free_port
 from tests.support import ServerProcess, wait_until
 
 PAGES = 300
 WORKERS = 8
 LEASE_SECONDS = 3
 PASSWORD = "restart-pass-123"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -7,27 +7,20 @@ from pathlib import Path
 from time import sleep
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
-from checks import exports
-from checks.batches import batch_cancel, batch_create
+from checks import conf, exports
+from checks.batches import QuotaExceeded, batch_cancel, batch_create
+from checks.intake.reading import UnreadableText, text_decode
 from checks.models import Batch, Result
-from checks.quotas import QuotaExceeded
-from checks.web.forms import LINE_BREAK, BatchForm
+from checks.web.forms import BatchForm
 
 FAIL_ON_STATUSES = tuple(
-    status.value
-    for status in (
-        Result.Status.MISSING,
-        Result.Status.ERROR,
-        Result.Status.UNKNOWN,
-        Result.Status.INVALID,
-    )
+    status.value for status in Result.CHECKED_STATUSES if status != Result.Status.EXISTS
 )
 # The database is polled for progress, quickly at first and then at most this often: the
 # command waits for the workers, it has nothing to hurry.
@@ -87,7 +80,7 @@ class Command(BaseCommand):
         form = BatchForm(
             data={
                 "urls": _read(options["file"]),
-                "wiki": options["wiki"] or settings.WIKICHECK_DEFAULT_WIKI,
+                "wiki": options["wiki"] or conf.current().default_wiki,
                 "mode": options["mode"],
                 "timeout": "" if options["timeout"] is None else options["timeout"],
             }
@@ -111,7 +104,7 @@ class Command(BaseCommand):
         if not options["quiet"]:
             # Plain text: it is news, not an error, though stderr's default style is red.
             self.stderr.write(_summary(batch), style_func=lambda text: text)
-        failed = {status: _count(batch, status) for status in options["fail_on"]}
+        failed = {status: batch.count_of(status) for status in options["fail_on"]}
         if any(failed.values()):
             found = ", ".join(f"{count} {status}" for status, count in failed.items() if count)
             raise CommandError(f"Failing as --fail-on asks: {found}.", returncode=EXIT_FAILED_ON)
@@ -188,14 +181,9 @@ def _read(path: str) -> str:
     except OSError as exc:
         raise CommandError(f"Cannot read {path}: {exc.strerror}.", returncode=EXIT_USAGE) from None
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        number = len(LINE_BREAK.split(data[: exc.start].decode("utf-8-sig")))
-        raise CommandError(
-            f"Line {number}: not UTF-8 text (a binary file, or another encoding). "
-            "Save the file as UTF-8.",
-            returncode=EXIT_USAGE,
-        ) from None
+        return text_decode(data)
+    except UnreadableText as exc:
+        raise CommandError(f"Line {exc.line}: {exc}", returncode=EXIT_USAGE) from None
 
 
 def _form_errors(form: BatchForm) -> str:
@@ -207,15 +195,11 @@ def _form_errors(form: BatchForm) -> str:
     return "\n".join(lines)
 
 
-def _count(batch: Batch, status: str) -> int:
-    return getattr(batch, f"{status}_count")
-
-
 def _summary(batch: Batch) -> str:
     counts = [
-        f"{_count(batch, status)} {status}"
-        for status in (Result.Status.EXISTS.value, *FAIL_ON_STATUSES)
-        if _count(batch, status)
+        f"{batch.count_of(status)} {status}"
+        for status in Result.CHECKED_STATUSES
+        if batch.count_of(status)
     ]
     if batch.cancelled_count:
         counts.append(f"{batch.cancelled_count} not checked")

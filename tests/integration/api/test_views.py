@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from checks.engine import runner
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
 from checks.models import ApiToken, Batch, Result
 from tests.support import wait_until
 
@@ -21,7 +22,7 @@ BIG_BATCH_SIZE = 5000
 @pytest.fixture
 def no_workers(monkeypatch):
     """For tests that never need a page checked: submissions must not reach the network."""
-    monkeypatch.setattr(runner, "workers_wake", lambda **kwargs: None)
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
 
 
 @pytest.fixture

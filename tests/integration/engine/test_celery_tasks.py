@@ -12,16 +12,18 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from checks.batches import batch_cancel, batch_create
-from checks.engine.tasks import (
+from checks.engine import units
+from checks.engine.backends.celery import (
     CHUNKS_PER_PRIORITY,
     chunk_check,
     chunks_of,
+    pending_republish,
     queue_length,
-    work_sweep,
 )
 from checks.intake.parsing import Entry
 from checks.models import Batch
-from fakewiki.server import free_port
+from checks.probe.page import page_check
+from fakewiki.unreachable import free_port
 from tests.support import broker_use
 from wikicheck_site.celery import app as celery_app
 
@@ -110,6 +112,27 @@ def test_an_api_chunk_asks_about_all_its_titles_in_one_request(owner, fake_wiki,
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_exception_inside_a_check_is_stored_as_an_error_and_the_chunk_goes_on(
+    owner, fake_wiki, monkeypatch
+):
+    def page_check_failing_on_forest(url, *, session, timeout):
+        if url.endswith("/Forest"):
+            raise ValueError("no parser for this page")
+        return page_check(url, session=session, timeout=timeout)
+
+    monkeypatch.setattr(units, "page_check", page_check_failing_on_forest)
+    batch = page_batch(owner, fake_wiki, ["Forest", "Ocean"])
+
+    chunk_check(result_ids=ids_of(batch), api=False)
+
+    assert dict(batch.results.values_list("title", "error")) == {
+        "Forest": "InternalError: ValueError: no parser for this page",
+        "Ocean": "",
+    }
+    assert statuses(batch) == {"Forest": "error", "Ocean": "exists"}
+
+
+@pytest.mark.django_db(transaction=True)
 def test_running_a_chunk_again_checks_nothing_twice(owner, fake_wiki):
     batch = page_batch(owner, fake_wiki, [f"Page {n}" for n in range(5)])
     chunk_check(result_ids=ids_of(batch), api=False)
@@ -168,7 +191,7 @@ def test_a_batch_submitted_while_the_broker_is_down_stays_pending_and_is_swept_l
     broker_use(celery_broker)
     Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=1))
 
-    sent = work_sweep()
+    sent = pending_republish()
 
     assert any("could not reach the Celery broker" in line for line in caplog.messages)
     assert set(statuses(batch).values()) == {"pending"}
@@ -187,7 +210,7 @@ def test_the_sweep_requeues_rows_whose_worker_died_and_publishes_them(
     long_ago = timezone.now() - timedelta(minutes=2)
     batch.results.filter(title="Abandoned").update(status="running", claimed_at=long_ago)
 
-    sent = work_sweep()
+    sent = pending_republish()
 
     assert statuses(batch) == {"Abandoned": "pending", "Waiting": "pending"}
     assert (sent, queue_length()) == (1, 1)
@@ -200,7 +223,7 @@ def test_the_sweep_publishes_nothing_while_the_queue_still_holds_work(
     batch = page_batch(owner, fake_wiki, ["Ocean", "Forest"])
     Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=5))
 
-    sent = work_sweep()
+    sent = pending_republish()
 
     assert sent == 0
     assert queue_length() == 1
@@ -234,7 +257,7 @@ def test_the_sweep_leaves_a_batch_alone_while_a_worker_is_checking_it(
     Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     batch.results.filter(title="In flight").update(status="running", claimed_at=timezone.now())
 
-    sent = work_sweep()
+    sent = pending_republish()
 
     assert (sent, queue_length()) == (0, 0)
     assert statuses(batch) == {"In flight": "running", "Next in its chunk": "pending"}

@@ -26,9 +26,11 @@ from django.urls import reverse
 
 from checks.batches import batch_create
 from checks.engine import workqueue as queue
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
 from checks.intake.parsing import Entry
 from checks.models import ApiToken, Batch, Result
-from fakewiki.server import free_port
+from fakewiki.unreachable import free_port
 from tests.support import ROOT, ServerProcess, wait_until
 
 WIKI = "https://en.wikipedia.org/wiki/"
@@ -47,7 +49,7 @@ sqlite_only = pytest.mark.skipif(
 @pytest.fixture
 def no_workers(monkeypatch):
     """Submissions only: no page is checked, so only the submissions contend for the lock."""
-    monkeypatch.setattr("checks.engine.runner.workers_wake", lambda **kwargs: None)
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
 
 
 @pytest.fixture

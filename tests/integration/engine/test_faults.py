@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from checks.batches import batch_create
 from checks.intake.parsing import Entry
 from checks.models import Batch
-from fakewiki.server import BlackHole, free_port
+from fakewiki.unreachable import BlackHole, free_port
 from tests.support import wait_until
 
 # title on the fake wiki -> (status, HTTP status, start of the recorded reason)

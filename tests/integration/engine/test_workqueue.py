@@ -8,15 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from checks.engine.workqueue import (
-    batch_cancel_rows,
-    results_claim,
-    results_record,
-    results_recover_stale,
-    results_release,
-)
+from checks.engine.claims import Claim, ClaimedRow, results_claim
+from checks.engine.outcomes import results_record
+from checks.engine.workqueue import batch_cancel_rows, results_recover_stale, results_release
 from checks.models import Batch, Result
-from checks.probe.page import Outcome, Verdict
+from checks.probe.outcome import Outcome, Verdict
 
 
 def outcome(verdict: Verdict = Verdict.EXISTS, http_status: int | None = 200) -> Outcome:
@@ -46,14 +42,18 @@ def make_batch(size: int, *, username: str = "queue-owner", api_urls=("",)) -> B
     return batch
 
 
-def claim_one() -> Result | None:
+def claim_one() -> ClaimedRow | None:
     """The next page row."""
-    units = results_claim(units=1, api_limit=50)
-    return units[0][0] if units else None
+    claims = results_claim(units=1, api_limit=50)
+    return claims[0].rows[0] if claims else None
 
 
-def record_one(result: Result, outcome: Outcome) -> int:
-    return results_record(outcomes=[(result, outcome)])
+def positions(claim: Claim) -> list[int]:
+    return [row.position for row in claim.rows]
+
+
+def record_one(row: ClaimedRow, outcome: Outcome) -> int:
+    return results_record(outcomes=[(row, outcome)])
 
 
 @pytest.mark.django_db
@@ -108,8 +108,8 @@ def test_concurrent_claims_and_records_finish_the_batch_exactly_once():
 
     def work():
         try:
-            while units := results_claim(units=4, api_limit=50):
-                rows = [row for unit in units for row in unit]
+            while claims := results_claim(units=4, api_limit=50):
+                rows = [row for claim in claims for row in claim.rows]
                 with claimed_lock:
                     claimed.extend(row.pk for row in rows)
                 results_record(outcomes=[(row, outcome()) for row in rows])
@@ -168,9 +168,9 @@ def test_api_rows_are_claimed_together_per_batch_and_api():
     (second,) = results_claim(units=1, api_limit=3)
     (third,) = results_claim(units=1, api_limit=3)
 
-    assert [(r.position, r.api_url) for r in first] == [(0, en), (2, en), (4, en)]
-    assert [(r.position, r.api_url) for r in second] == [(1, de), (3, de), (5, de)]
-    assert [(r.position, r.api_url) for r in third] == [(6, en)]
+    assert (first.api_url, positions(first)) == (en, [0, 2, 4])
+    assert (second.api_url, positions(second)) == (de, [1, 3, 5])
+    assert (third.api_url, positions(third)) == (en, [6])
     assert not batch.results.filter(status="pending").exists()
 
 
@@ -178,7 +178,8 @@ def test_api_rows_are_claimed_together_per_batch_and_api():
 def test_a_chunk_is_stored_in_claim_order_with_counters_and_redirects():
     api = "https://en.wikipedia.org/w/api.php"
     batch = make_batch(3, api_urls=(api,))
-    (rows,) = results_claim(units=1, api_limit=50)
+    (claim,) = results_claim(units=1, api_limit=50)
+    rows = claim.rows
     found = Outcome(
         verdict=Verdict.EXISTS,
         http_status=200,
@@ -212,9 +213,9 @@ def test_a_chunk_is_stored_in_claim_order_with_counters_and_redirects():
 def test_page_rows_are_claimed_one_unit_each_in_queue_order():
     make_batch(10)
 
-    units = results_claim(units=4, api_limit=50)
+    claims = results_claim(units=4, api_limit=50)
 
-    assert [[row.position for row in unit] for unit in units] == [[0], [1], [2], [3]]
+    assert [positions(claim) for claim in claims] == [[0], [1], [2], [3]]
 
 
 @pytest.mark.django_db
@@ -225,41 +226,52 @@ def test_a_claim_gathers_page_units_up_to_the_first_api_row():
     first = results_claim(units=10, api_limit=50)
     second = results_claim(units=10, api_limit=50)
 
-    assert [[row.position for row in unit] for unit in first][:2] == [[0], [1]]
-    assert [row.position for unit in first + second for row in unit] == [0, 1, 2, 5, 3, 4]
+    assert [positions(claim) for claim in first][:2] == [[0], [1]]
+    assert [row.position for claim in first + second for row in claim.rows] == [0, 1, 2, 5, 3, 4]
 
 
 @pytest.mark.django_db
-def test_claimed_rows_carry_what_checking_needs_without_another_query(
-    django_assert_num_queries,
-):
-    make_batch(3)
-    (unit,) = results_claim(units=1, api_limit=50)
+def test_a_claim_carries_the_batchs_own_timeout():
+    batch = make_batch(1)
+    Batch.objects.filter(pk=batch.pk).update(timeout=2.5)
 
-    with django_assert_num_queries(0):
-        row = unit[0]
-        facts = (row.url, row.title, row.api_url, row.batch.timeout, row.batch_id)
+    (claim,) = results_claim(units=1, api_limit=50)
 
-    assert facts[0] == "https://en.wikipedia.org/wiki/P0"
+    assert (claim.batch_id, claim.timeout, claim.api_url) == (batch.pk, 2.5, "")
 
 
 @pytest.mark.django_db
 def test_released_rows_go_back_to_the_queue():
     batch = make_batch(100)
-    rows = [unit[0] for unit in results_claim(units=10, api_limit=50)]
+    rows = [claim.rows[0] for claim in results_claim(units=10, api_limit=50)]
 
-    results_release(results=rows[3:])
+    requeued = results_release(pks=[row.pk for row in rows[3:]])
 
+    assert requeued == 7
     assert batch.results.filter(status="running").count() == 3
     assert batch.results.filter(status="pending").count() == 97
+
+
+@pytest.mark.django_db
+def test_rows_released_after_their_batch_was_cancelled_are_counted_as_not_checked():
+    batch = make_batch(4)
+    rows = [claim.rows[0] for claim in results_claim(units=2, api_limit=50)]
+    batch_cancel_rows(batch_id=batch.pk)
+
+    requeued = results_release(pks=[row.pk for row in rows])
+
+    batch.refresh_from_db()
+    assert requeued == 0
+    assert set(batch.results.values_list("status", flat=True)) == {"cancelled"}
+    assert (batch.cancelled_count, batch.is_settled) == (4, True)
 
 
 # --- Fair shares between owners ------------------------------------------------------------------
 
 
-def owners_of(units: list[list[Result]]) -> Counter:
+def owners_of(claims: list[Claim]) -> Counter:
     batch_owners = dict(Batch.objects.values_list("pk", "owner__username"))
-    return Counter(batch_owners[unit[0].batch_id] for unit in units)
+    return Counter(batch_owners[claim.batch_id] for claim in claims)
 
 
 @pytest.mark.django_db
@@ -325,8 +337,8 @@ def test_one_claim_never_hands_out_a_row_twice():
     api = "https://en.wikipedia.org/w/api.php"
     make_batch(20, api_urls=(api, ""))
 
-    units = results_claim(units=8, api_limit=3)
+    claims = results_claim(units=8, api_limit=3)
 
-    positions = [row.position for unit in units for row in unit]
-    assert len(positions) == len(set(positions))
-    assert [row.position for row in units[0]] == [0, 2, 4]
+    claimed = [row.position for claim in claims for row in claim.rows]
+    assert len(claimed) == len(set(claimed))
+    assert positions(claims[0]) == [0, 2, 4]

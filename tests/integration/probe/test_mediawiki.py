@@ -6,8 +6,6 @@ from django.contrib.auth import get_user_model
 from checks.batches import batch_create
 from checks.intake.parsing import entry_parse
 from checks.models import Batch
-from checks.probe.mediawiki import api_endpoint, titles_check
-from checks.probe.page import Verdict, WikiSession
 from tests.support import wait_until
 
 
@@ -157,90 +155,3 @@ def test_a_batch_mixing_two_wikis_and_a_host_without_api(owner, settings, fake_w
     }
     assert counts == (1, 1, 0)
     assert plain_pages == 2
-
-
-# --- The API client on its own ------------------------------------------------------------------
-
-
-@pytest.fixture
-def session():
-    with WikiSession(user_agent="wikicheck-test", allowed_hosts=["127.0.0.1:*"]) as session:
-        yield session
-
-
-def test_a_redirect_to_a_section_keeps_the_section(api_wiki, session):
-    outcomes = titles_check(
-        api_url=api_wiki.url + "/w/api.php",
-        titles=["Redirect to Ocean#Depth"],
-        session=session,
-        timeout=(2, 2),
-    )
-
-    assert outcomes["Redirect to Ocean#Depth"].redirect_target == "Ocean#Depth"
-
-
-def test_maxlag_is_waited_out_and_then_answered(api_wiki, session):
-    api_wiki.maxlag_failures = 2
-    api_wiki.maxlag_retry_after = 0
-
-    outcomes = titles_check(
-        api_url=api_wiki.url + "/w/api.php", titles=["Ocean"], session=session, timeout=(2, 2)
-    )
-
-    assert outcomes["Ocean"].verdict == Verdict.EXISTS
-    assert api_wiki.api_requests == 3
-
-
-def test_lasting_maxlag_is_recorded_as_unknown(api_wiki, session):
-    api_wiki.maxlag_failures = 10
-    api_wiki.maxlag_retry_after = 0
-
-    outcomes = titles_check(
-        api_url=api_wiki.url + "/w/api.php",
-        titles=["Ocean", "Island"],
-        session=session,
-        timeout=(2, 2),
-        maxlag_retries=2,
-    )
-
-    assert {o.verdict for o in outcomes.values()} == {Verdict.UNKNOWN}
-    assert outcomes["Ocean"].error.startswith("API error maxlag: Waiting for db1")
-    assert api_wiki.api_requests == 3
-
-
-def test_requests_ask_for_gzip_and_send_maxlag(api_wiki, session):
-    titles_check(
-        api_url=api_wiki.url + "/w/api.php", titles=["Ocean"], session=session, timeout=(2, 2)
-    )
-
-    assert "gzip" in api_wiki.last_accept_encoding
-    assert api_wiki.last_user_agent == "wikicheck-test"
-
-
-def test_an_unreachable_api_fails_every_title_with_the_reason(session):
-    from fakewiki.server import free_port
-
-    outcomes = titles_check(
-        api_url=f"http://127.0.0.1:{free_port()}/w/api.php",
-        titles=["Ocean", "Island"],
-        session=session,
-        timeout=(1, 1),
-    )
-
-    assert {o.error for o in outcomes.values()} == {
-        "ConnectionRefused: the server refused the connection"
-    }
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://en.wikipedia.org/wiki/Ocean", "https://en.wikipedia.org/w/api.php"),
-        ("https://de.wikipedia.org/wiki/Meer", "https://de.wikipedia.org/w/api.php"),
-        ("https://wiki.example.org/wiki/Page", ""),
-    ],
-)
-def test_api_endpoint_comes_from_the_host_patterns(url, expected):
-    endpoint = api_endpoint(url=url, api_paths=[("*.wikipedia.org", "/w/api.php")])
-
-    assert endpoint == expected

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from checks.engine import runner
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
 from checks.models import ApiToken, Batch
 from tests.support import ROOT
 
@@ -23,7 +24,7 @@ POLICY = {
 
 @pytest.fixture(autouse=True)
 def no_workers(monkeypatch):
-    monkeypatch.setattr(runner, "workers_wake", lambda **kwargs: None)
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
 from checks.models import Batch, Result
 
 WIKI = "https://en.wikipedia.org/wiki/"
@@ -34,7 +36,7 @@ ATTRIBUTE_BREAKOUT = '"><img src=x onerror=alert(1)>'
 def workers_asleep(monkeypatch):
     # Accepted rows create batches on the real en.wikipedia.org; with the workers never woken,
     # no request ever leaves this process.
-    monkeypatch.setattr("checks.engine.runner.workers_wake", lambda **kwargs: None)
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from checks.engine import runner
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
 from checks.models import Batch
 from tests.support import ROOT
 
@@ -20,7 +21,7 @@ BATCH_ACTIONS = ["batch_cancel", "batch_rerun", "batch_retry"]
 @pytest.fixture(autouse=True)
 def no_workers(monkeypatch):
     """Nothing here needs a page checked; submissions must never reach the network."""
-    monkeypatch.setattr(runner, "workers_wake", lambda **kwargs: None)
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
 
 
 @pytest.fixture

@@ -434,6 +434,22 @@ def test_a_finished_batch_shows_its_speed_up_over_one_by_one(user_client, user):
     assert "s left" not in page
 
 
+@pytest.mark.django_db
+def test_rare_counts_show_only_when_some_pages_have_them(user_client, user):
+    plain = batch_of(user, statuses=["exists", "missing"])
+    rare = batch_of(user, statuses=["exists", "invalid", "cancelled"], redirect_count=1)
+
+    plain_page = user_client.get(plain.get_absolute_url()).content.decode()
+    rare_page = user_client.get(rare.get_absolute_url()).content.decode()
+
+    for key in ("invalid", "redirect", "cancelled"):
+        assert f'data-count="{key}"' not in plain_page
+        assert f'<span data-count="{key}">1</span>' in rare_page
+    assert '<span class="badge badge-cancelled">Not checked</span></a>' in rare_page
+    # Redirects are counted within the statuses: no listing of their own to link to.
+    assert "status=redirect" not in rare_page
+
+
 # --- Filtering and ordering results -----------------------------------------------------------
 
 

@@ -1,6 +1,9 @@
+"""Turning one entered line into an Entry: the accepted forms, their normalizations and the
+lines refused, with the message each gets."""
+
 import pytest
 
-from checks.intake.parsing import Entry, entry_parse, host_allowed, wiki_normalize
+from checks.intake.parsing import Entry, entry_parse, wiki_normalize
 
 WIKI = "https://en.wikipedia.org/wiki/"
 PATTERNS = ["*.wikipedia.org", "127.0.0.1:8001"]
@@ -191,65 +194,6 @@ def test_error_message_truncates_long_input() -> None:
 
     assert "…" in str(error.value)
     assert len(str(error.value)) < 150
-
-
-# -- host_allowed --------------------------------------------------------------------
-
-HOSTS = [
-    pytest.param("https", "en.wikipedia.org", None, True, id="subdomain"),
-    pytest.param("https", "en.m.wikipedia.org", None, True, id="deeper-subdomain"),
-    pytest.param("https", "EN.Wikipedia.ORG.", None, True, id="case-and-trailing-dot"),
-    pytest.param("https", "en.wikipedia.org", 443, True, id="explicit-default-port"),
-    pytest.param("http", "en.wikipedia.org", 80, True, id="http-default-port"),
-    pytest.param("https", "en.wikipedia.org", 80, False, id="non-default-port"),
-    pytest.param("https", "wikipedia.org", None, False, id="apex-not-matched-by-wildcard"),
-    pytest.param("https", "evilwikipedia.org", None, False, id="suffix-without-dot"),
-    pytest.param("https", "wikipedia.org.evil.com", None, False, id="pattern-as-prefix"),
-    pytest.param("https", "evil/.wikipedia.org", None, False, id="malformed-host"),
-    pytest.param("ftp", "en.wikipedia.org", None, False, id="other-scheme"),
-    pytest.param("http", "127.0.0.1", 8001, True, id="named-ip-and-port"),
-    pytest.param("http", "127.0.0.1", None, False, id="named-ip-wrong-port"),
-    pytest.param("http", "127.0.0.2", 8001, False, id="other-ip"),
-]
-
-
-@pytest.mark.parametrize(("scheme", "host", "port", "expected"), HOSTS)
-def test_host_allowed_matches_patterns(
-    scheme: str, host: str, port: int | None, expected: bool
-) -> None:
-    allowed = host_allowed(scheme=scheme, host=host, port=port, patterns=PATTERNS)
-
-    assert allowed is expected
-
-
-def test_host_pattern_with_port_wildcard_matches_any_port() -> None:
-    patterns = ["wiki.example.org:*"]
-
-    allowed = [
-        host_allowed(scheme="http", host="wiki.example.org", port=port, patterns=patterns)
-        for port in [None, 8001, 65535]
-    ]
-
-    assert allowed == [True, True, True]
-
-
-def test_wildcard_pattern_never_matches_an_ip() -> None:
-    patterns = ["*.0.0.1:*"]
-
-    allowed = host_allowed(scheme="http", host="127.0.0.1", port=8001, patterns=patterns)
-
-    assert allowed is False
-
-
-def test_ipv6_pattern_matches_only_that_address() -> None:
-    patterns = ["[::1]:8001"]
-
-    allowed = [
-        host_allowed(scheme="http", host=host, port=8001, patterns=patterns)
-        for host in ["::1", "0:0:0:0:0:0:0:1", "::2"]
-    ]
-
-    assert allowed == [True, True, False]
 
 
 # -- wiki_normalize ------------------------------------------------------------------

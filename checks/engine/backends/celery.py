@@ -1,10 +1,10 @@
-"""Celery tasks (WIKICHECK_BACKEND=celery): a batch's rows go out as chunks, any worker checks them.
+"""WIKICHECK_BACKEND=celery: a batch's rows go to the broker as chunks, and any worker checks them.
 
-A task names the rows of its chunk. The worker claims each unit in the database just before
-checking it (workqueue.results_claim_ids), and stores its outcome as the thread pool does, so
-the pages read progress the same way. Running a chunk twice is harmless: a message delivered
-again after its worker died, or published again by the sweep, finds its finished rows finished
-and its rows in flight elsewhere claimed, so each page is checked once.
+A task names the rows of its chunk. The worker claims each unit just before checking it
+(claims.results_claim_ids) and hands its outcomes to the writer as the thread pool does, so the
+pages read progress the same way. Running a chunk twice is harmless: a message delivered again
+after its worker died, or published again by the sweep, finds its finished rows finished and
+its rows in flight elsewhere claimed, so each page is checked once.
 
 The sweep, run by one worker at a time, is what makes a lost message lose nothing: it requeues
 rows whose worker died (their lease ran out) and, once the broker's queue is empty, publishes
@@ -17,17 +17,23 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import redis
-from celery import current_app, shared_task
 from celery.signals import worker_ready, worker_shutdown
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
-from checks.engine.units import unit_check
-from checks.engine.workqueue import results_claim_ids, results_recover_stale, results_release
+from checks import conf
+from checks.engine.backends import backend
+from checks.engine.backends.base import Backend
+from checks.engine.claims import Claim, ClaimedRow, results_claim_ids
+from checks.engine.sweep import work_sweep
+from checks.engine.units import unit_check, unit_failed
+from checks.engine.workqueue import results_release
 from checks.engine.writer import outcomes_submit
 from checks.models import Batch, Result
 from checks.probe.mediawiki import TITLES_PER_REQUEST
+from checks.probe.outcome import Outcome
+from wikicheck_site.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,18 @@ SWEEP_LOCK = "wikicheck:sweep"
 PUBLISH_GRACE = timedelta(seconds=10)
 
 
+class CeleryBackend(Backend):
+    """Only workers check: web processes publish, and hold no work to cancel or resume."""
+
+    def work_submitted(self, *, batch_id) -> None:
+        try:
+            batch_publish(batch_id=batch_id)
+        except OperationalError:
+            # The rows are stored and stay pending; a worker's sweep publishes them once the
+            # broker is back, so the batch is late, not lost.
+            logger.exception("could not reach the Celery broker for batch %s", batch_id)
+
+
 # --- Publishing ----------------------------------------------------------------------------------
 
 
@@ -50,7 +68,7 @@ def batch_publish(*, batch_id) -> int:
 
 def _publish(rows) -> int:
     sent = 0
-    with current_app.producer_or_acquire() as producer, producer.batch():
+    with app.producer_or_acquire() as producer, producer.batch():
         for index, (ids, api) in enumerate(chunks_of(rows)):
             chunk_check.apply_async(
                 kwargs={"result_ids": ids, "api": api},
@@ -64,6 +82,7 @@ def _publish(rows) -> int:
 def chunks_of(rows) -> Iterator[tuple[list[int], bool]]:
     """(row ids, bound for an API) per chunk, in submission order: each batch's titles for one
     API in requests' worth, its other pages WIKICHECK_CHUNK_PAGES at a time."""
+    chunk_pages = conf.current().chunk_pages
     pages: list[int] = []
     titles: dict[str, list[int]] = {}
     current_batch = None
@@ -80,7 +99,7 @@ def chunks_of(rows) -> Iterator[tuple[list[int], bool]]:
                 del titles[api_url]
         else:
             pages.append(pk)
-            if len(pages) == settings.WIKICHECK_CHUNK_PAGES:
+            if len(pages) == chunk_pages:
                 yield pages, False
                 pages = []
     yield from _rest(pages, titles)
@@ -94,7 +113,7 @@ def _rest(pages: list[int], titles: dict[str, list[int]]) -> list[tuple[list[int
 # --- Checking ------------------------------------------------------------------------------------
 
 
-@shared_task(
+@app.task(
     # The name it had before the engine moved: messages already queued must still resolve.
     name="checks.tasks.chunk_check",
     acks_late=True,
@@ -109,31 +128,34 @@ def chunk_check(*, result_ids: list[int], api: bool) -> int:
     units = [result_ids] if api else [[pk] for pk in result_ids]
     tickets = []
     for ids in units:
-        rows = results_claim_ids(ids=ids, lease_seconds=settings.WIKICHECK_LEASE_SECONDS)
-        if not rows:
-            continue
-        try:
-            outcomes = unit_check(rows)
-        except BaseException:
-            # The worker is stopping mid-check: the rows go back to the queue at once.
-            results_release(results=rows)
-            raise
-        tickets.append(outcomes_submit(outcomes))
+        claim = results_claim_ids(ids=ids, lease_seconds=conf.current().lease_seconds)
+        if claim is not None:
+            tickets.append(outcomes_submit(_outcomes(claim)))
     # Acknowledged (by returning) only once every outcome is stored.
     for ticket in tickets:
         ticket.wait()
     return sum(len(ticket.outcomes) for ticket in tickets)
 
 
+def _outcomes(claim: Claim) -> list[tuple[ClaimedRow, Outcome]]:
+    try:
+        return unit_check(claim)
+    except Exception as exc:
+        return unit_failed(claim, error=exc)
+    except BaseException:
+        # The worker is stopping mid-check: the rows go back to the queue at once.
+        results_release(pks=[row.pk for row in claim.rows])
+        raise
+
+
 # --- Sweeping ------------------------------------------------------------------------------------
 
 
-def work_sweep() -> int:
-    """Requeue rows whose worker died and, when the broker's queue is empty, publish again the
-    pending rows no message may carry any more; returns how many tasks were sent."""
-    recovered = results_recover_stale(lease_seconds=settings.WIKICHECK_LEASE_SECONDS)
-    if recovered:
-        logger.warning("requeued %d rows whose worker stopped before storing them", recovered)
+def pending_republish() -> int:
+    """Sweep (rows whose worker died go back to the queue) and, when the broker's queue is
+    empty, publish again the pending rows no message may carry any more; returns how many tasks
+    were sent."""
+    work_sweep()
     if queue_length():
         return 0
     now = timezone.now()
@@ -141,7 +163,7 @@ def work_sweep() -> int:
     # rows too; the batch is looked at again once nothing of it is in hand.
     in_hand = Result.objects.filter(
         status=Result.Status.RUNNING,
-        claimed_at__gte=now - timedelta(seconds=settings.WIKICHECK_LEASE_SECONDS),
+        claimed_at__gte=now - timedelta(seconds=conf.current().lease_seconds),
     ).values("batch_id")
     pending = Result.objects.filter(
         status=Result.Status.PENDING,
@@ -157,9 +179,9 @@ def work_sweep() -> int:
 
 def queue_length() -> int:
     """Messages waiting in the broker's queue (not those a worker has taken)."""
-    with current_app.connection_for_read() as broker:
+    with app.connection_for_read() as broker:
         declared = broker.default_channel.queue_declare(
-            queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=False
+            queue=app.conf.task_default_queue, passive=False
         )
         return declared.message_count
 
@@ -169,7 +191,7 @@ _sweeps_stop = threading.Event()
 
 @worker_ready.connect
 def _sweeps_start(**kwargs) -> None:
-    if settings.WIKICHECK_BACKEND != "celery":
+    if not isinstance(backend(), CeleryBackend):
         # The web processes' pools check this database's rows; sweeping them into tasks too
         # would put a second set of workers on the same wikis.
         logger.warning("WIKICHECK_BACKEND is not 'celery': this worker will not sweep")
@@ -185,12 +207,12 @@ def _sweeps_end(**kwargs) -> None:
 
 def _sweeps() -> None:
     """Every WIKICHECK_SWEEP_SECONDS, sweep, unless another worker has this round."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    interval = settings.WIKICHECK_SWEEP_SECONDS
+    client = redis.Redis.from_url(app.conf.broker_url)
+    interval = conf.current().sweep_seconds
     while not _sweeps_stop.wait(interval):
         try:
             if client.set(SWEEP_LOCK, "1", nx=True, px=int(interval * 1000)):
-                work_sweep()
+                pending_republish()
         except Exception:
             logger.exception("the sweep failed; trying again in %s s", interval)
         finally:

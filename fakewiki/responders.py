@@ -1,0 +1,116 @@
+"""What the fake wiki answers to a request for a page or for api.php, as plain values the HTTP
+handler sends."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, quote, unquote
+
+from fakewiki import api
+from fakewiki.titles import InvalidTitle, is_missing, redirect_target, title_parse
+
+if TYPE_CHECKING:
+    from fakewiki.server import FakeWiki
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    title: str | None  # None when the path names no page
+    path: str = ""
+    query: str = ""
+    form: str = ""  # the body of a form POST
+    accept_encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def page_title(target: str) -> str | None:
+    """The page title a request target names, decoded the way MediaWiki decodes it."""
+    path, _, query = target.partition("?")
+    if path.startswith("/wiki/"):
+        raw = unquote(path.removeprefix("/wiki/"), encoding="utf-8", errors="replace")
+    elif path == "/w/index.php":
+        raw = parse_qs(query, encoding="utf-8", errors="replace").get("title", [""])[0]
+    else:
+        return None
+    return raw.replace("_", " ")
+
+
+# --- Responders --------------------------------------------------------------------------------
+# Tried in order; the first that returns a Reply answers. `Fault:<mode>` titles never get here:
+# fakewiki.faults answers them, HEAD included, whatever `head_status` says.
+
+
+def rejected_head(wiki: FakeWiki, request: Request) -> Reply | None:
+    if request.method == "HEAD" and wiki.head_status is not None:
+        return Reply(wiki.head_status)
+    return None
+
+
+def api_query(wiki: FakeWiki, request: Request) -> Reply | None:
+    """Answer /w/api.php as fakewiki.api says, with this wiki's counters and knobs."""
+    if request.path != api.API_PATH:
+        return None
+    params = api.params_parse(request.query, request.form)
+    number = wiki.api_request_counted(titles=api.titles_sent(params))
+    answer = api.api_answer(
+        params, lagged=number <= wiki.maxlag_failures, retry_after=wiki.maxlag_retry_after
+    )
+    body, headers = api.answer_encode(answer, accept_encoding=request.accept_encoding)
+    return Reply(200, body, api.CONTENT_TYPE, headers)
+
+
+def redirect_page(wiki: FakeWiki, request: Request) -> Reply | None:
+    """A "Redirect to <target>" page leads where api.php says it does."""
+    if request.title is None:
+        return None
+    try:
+        redirect = redirect_target(title_parse(request.title))
+    except InvalidTitle:
+        return None
+    if redirect is None:
+        return None
+    target, fragment = redirect
+    location = "/wiki/" + quote(target.text.replace(" ", "_"), safe="/:(),")
+    if fragment:
+        location += "#" + quote(fragment.replace(" ", "_"), safe="/:(),")
+    return Reply(301, headers=(("Location", location),))
+
+
+def wiki_page(wiki: FakeWiki, request: Request) -> Reply | None:
+    if request.title is None:
+        return None
+    status = 404 if is_missing(request.title) else 200
+    heading = html.escape(request.title)
+    text = "This page does not exist." if status == 404 else "A page of the fake wiki."
+    body = (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{heading} - Fake wiki</title>'
+        f"</head><body><h1>{heading}</h1><p>{text}</p></body></html>\n"
+    )
+    return Reply(status, body.encode(), "text/html; charset=utf-8")
+
+
+RESPONDERS: tuple[Callable[[FakeWiki, Request], Reply | None], ...] = (
+    rejected_head,
+    api_query,
+    redirect_page,
+    wiki_page,
+)
+
+
+def respond(wiki: FakeWiki, request: Request) -> Reply:
+    for responder in RESPONDERS:
+        reply = responder(wiki, request)
+        if reply is not None:
+            return reply
+    return Reply(404, b"Not found\n")

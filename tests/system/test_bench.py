@@ -1,0 +1,57 @@
+"""The benchmark as its users run it (`python -m bench`): quiet when imported, strict about
+scenario names, and a quick scenario runs the real pipeline end to end and prints its figures."""
+
+import os
+import subprocess
+import sys
+
+from tests.support import ROOT
+
+
+def python_run(*arguments: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    # The test run's settings module must not leak into the benchmark, which picks its own.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_importing_every_module_of_the_benchmark_sets_nothing_up():
+    code = (
+        "import os, django.apps, bench.cli, bench.pollers, bench.web\n"
+        "from bench.scenarios import SCENARIOS\n"
+        "print(django.apps.apps.ready, 'DATABASE_URL' in os.environ, sorted(SCENARIOS))"
+    )
+
+    done = python_run("-c", code)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(" ", 2)[:2] == ["False", "False"]
+    assert "'latency'" in done.stdout and "'search'" in done.stdout
+
+
+def test_an_unknown_scenario_is_refused_before_anything_runs():
+    done = python_run("-m", "bench", "latency", "nonsense")
+
+    assert done.returncode == 2
+    assert "unknown scenario(s): nonsense" in done.stderr
+    assert "|" not in done.stdout
+
+
+def test_a_quick_latency_run_prints_its_figures_as_a_table():
+    done = python_run("-m", "bench", "latency", "--quick")
+
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| latency (300 pages")]
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    assert [row.split(" | ")[1] for row in rows] == [
+        "lower bound N*L/W",
+        "wikicheck wall time",
+        "seed script (requests.get, default pool)",
+        "wikicheck speed-up over the seed script",
+        "new connections per check",
+    ]

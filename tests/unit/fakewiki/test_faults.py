@@ -1,0 +1,174 @@
+"""The fake wiki's fault modes, `Fault:<mode>` titles that misbehave (fakewiki/faults.py)."""
+
+import contextlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from fakewiki.server import FakeWiki
+from tests.support import wait_until
+
+
+def fault_url(wiki: FakeWiki, mode: str) -> str:
+    return wiki.wiki_url + "Fault:" + mode
+
+
+# --- Statuses and redirects --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [403, 500, 502, 503])
+def test_fault_code_answers_that_status(wiki: FakeWiki, status: int) -> None:
+    response = requests.head(fault_url(wiki, str(status)))
+
+    assert response.status_code == status
+
+
+def test_fault_429_carries_retry_after(wiki: FakeWiki) -> None:
+    wiki.retry_after_seconds = 7
+
+    response = requests.get(fault_url(wiki, "429"))
+
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "7")
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_then_200_modes_fail_flaky_failures_times_with_retry_after_then_answer_200(
+    wiki: FakeWiki, session: requests.Session, status: int
+) -> None:
+    wiki.flaky_failures = 2
+
+    responses = [session.head(fault_url(wiki, f"{status}-then-200")) for _ in range(4)]
+
+    assert [response.status_code for response in responses] == [status, status, 200, 200]
+    assert [response.headers.get("Retry-After") for response in responses] == ["1", "1", None, None]
+
+
+def test_fault_requests_are_counted_under_their_title(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    session.get(fault_url(wiki, "500"))
+    session.head(wiki.url + "/w/index.php?title=Fault:500")
+    session.get(fault_url(wiki, "429"))
+
+    assert wiki.requests_by_title == {"Fault:500": 2, "Fault:429": 1}
+
+
+def test_unknown_fault_mode_answers_400(wiki: FakeWiki) -> None:
+    # Underscores are spaces in titles, so this is not the mode "429-then-200".
+    response = requests.get(fault_url(wiki, "429_then_200"))
+
+    assert response.status_code == 400
+    assert "Unknown fault mode '429 then 200'" in response.text
+
+
+def test_redirect_loop_makes_the_client_give_up(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.TooManyRedirects):
+        requests.get(fault_url(wiki, "redirect-loop"))
+
+
+def test_redirect_away_points_off_site(wiki: FakeWiki) -> None:
+    response = requests.head(fault_url(wiki, "redirect-away"))
+
+    assert (response.status_code, response.headers["Location"]) == (
+        302,
+        "http://evil.example/wiki/Ocean",
+    )
+
+
+def test_redirect_to_a_title_ends_at_that_page(wiki: FakeWiki) -> None:
+    response = requests.get(fault_url(wiki, "redirect-to-Ocean"))
+
+    assert [step.status_code for step in response.history] == [301]
+    assert (response.status_code, response.url) == (200, wiki.wiki_url + "Ocean")
+
+
+# --- Broken connections and malformed answers --------------------------------------------------
+
+
+def test_slow_headers_makes_the_client_time_out_reading(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.ReadTimeout):
+        requests.head(fault_url(wiki, "slow-headers"), timeout=(1, 0.2))
+
+
+def test_stop_ends_a_slow_headers_wait_at_once(wiki: FakeWiki) -> None:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(requests.get, fault_url(wiki, "slow-headers"), timeout=(1, 10))
+        wait_until(lambda: wiki.requests_total == 1)
+        started = time.perf_counter()
+
+        wiki.stop()
+
+        assert time.perf_counter() - started < 1
+        assert isinstance(pending.exception(timeout=5), requests.ConnectionError)
+
+
+def test_trickle_rejects_head(wiki: FakeWiki) -> None:
+    response = requests.head(fault_url(wiki, "trickle"))
+
+    assert response.status_code == 405
+
+
+def test_trickle_sends_headers_at_once_and_lets_the_client_hang_up(wiki: FakeWiki) -> None:
+    started = time.perf_counter()
+
+    response = requests.get(fault_url(wiki, "trickle"), stream=True, timeout=(1, 1))
+    response.close()
+
+    assert time.perf_counter() - started < 0.5
+    assert (response.status_code, response.headers["Content-Length"]) == (200, "100000000")
+    wait_until(lambda: wiki.snapshot()["connections_open"] == 0)
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [
+        ("reset", "reset by peer"),
+        ("close", "without response"),
+        ("huge-headers", "got more than 65536 bytes"),
+        ("many-headers", "got more than 100 headers"),
+        ("bad-status", "BadStatusLine"),
+    ],
+)
+def test_broken_answer_makes_the_client_raise_connection_error(
+    wiki: FakeWiki, mode: str, error: str
+) -> None:
+    with pytest.raises(requests.ConnectionError, match=error):
+        requests.get(fault_url(wiki, mode))
+
+
+FAULT_MODES = [
+    "500",
+    "429",
+    "429-then-200",
+    "503-then-200",
+    "redirect-loop",
+    "redirect-away",
+    "redirect-to-Ocean",
+    "slow-headers",
+    "reset",
+    "close",
+    "trickle",
+    "huge-headers",
+    "many-headers",
+    "bad-status",
+    "no-such-mode",
+]
+
+
+@pytest.mark.parametrize("mode", FAULT_MODES)
+def test_each_fault_ends_quietly_and_the_server_keeps_answering(
+    wiki: FakeWiki, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    wiki.slow_seconds = 0.3
+    with contextlib.suppress(requests.RequestException):
+        requests.get(
+            fault_url(wiki, mode), timeout=(1, 0.2), stream=True, allow_redirects=False
+        ).close()
+    wait_until(lambda: wiki.snapshot()["connections_open"] == 0)
+
+    response = requests.get(wiki.wiki_url + "Earth")
+
+    assert response.status_code == 200
+    assert capsys.readouterr().err == ""
