@@ -1,9 +1,8 @@
 """The app as the benchmark drives it: settings pointed at the fake wiki, batches submitted
-through batch_create (what the view calls) and waited for.
+through batch_create (what the view calls) and waited for."""
 
-The app's modules are imported inside the functions: they need Django set up, which
-`python -m bench` does first.
-"""
+# The app's modules are imported inside the functions: they need Django set up, which
+# `python -m bench` does first.
 
 from __future__ import annotations
 

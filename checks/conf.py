@@ -1,8 +1,7 @@
-"""The app's WIKICHECK_* settings as typed values, read once: the only module that reads them.
+"""The app's WIKICHECK_* settings as typed values, read once: the only module that reads them."""
 
-`conf.current()` is rebuilt only when a test changes a setting (Django's `setting_changed`), so
-a unit of work never pays for reading the settings again.
-"""
+# `conf.current()` is rebuilt only when a test changes a setting (Django's `setting_changed`), so
+# a unit of work never pays for reading the settings again.
 
 import functools
 from dataclasses import dataclass

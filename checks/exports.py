@@ -1,9 +1,8 @@
 """A batch and its results as CSV or JSON, produced a chunk at a time so no batch sits in memory
-whole; the one JSON shape of a batch and of a result, which the API answers too.
+whole; the one JSON shape of a batch and of a result, which the API answers too."""
 
-Plain functions, nothing about HTTP: the download views stream these chunks, and
-`manage.py checkpages` writes them to a file or stdout. Both formats have the same columns.
-"""
+# Plain functions, nothing about HTTP: the download views stream these chunks, and
+# `manage.py checkpages` writes them to a file or stdout. Both formats have the same columns.
 
 import csv
 import io

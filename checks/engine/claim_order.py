@@ -1,9 +1,8 @@
 """Whose work is claimed next: the owner with the fewest units in flight, then the batch whose
-next pending row has the lowest position. Plain bookkeeping for one claim; no database.
+next pending row has the lowest position. Plain bookkeeping for one claim; no database."""
 
-So a user with a hundred batches queued gets the same share of the workers as a user with one,
-and within one owner's batches a small batch still overtakes the tail of a large one.
-"""
+# So a user with a hundred batches queued gets the same share of the workers as a user with one,
+# and within one owner's batches a small batch still overtakes the tail of a large one.
 
 from collections import Counter
 from collections.abc import Hashable

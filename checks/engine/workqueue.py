@@ -1,9 +1,8 @@
 """The work queue kept in the database: rows in, rows given back, batches cancelled, rows of dead
-workers recovered. Claiming is in engine/claims.py, storing outcomes in engine/outcomes.py.
+workers recovered. Claiming is in engine/claims.py, storing outcomes in engine/outcomes.py."""
 
-Every transition is a conditional UPDATE inside a short transaction, so any number of threads
-and processes can share the queue: a row is checked by whoever claimed it, and only once.
-"""
+# Every transition is a conditional UPDATE inside a short transaction, so any number of threads
+# and processes can share the queue: a row is checked by whoever claimed it, and only once.
 
 import threading
 from collections.abc import Collection, Iterable, Iterator

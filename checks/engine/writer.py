@@ -1,12 +1,11 @@
 """The one thread per process that stores what workers hand in, many to a transaction: outcomes,
-and claimed rows given back unchecked. Both backends use it.
+and claimed rows given back unchecked. Both backends use it."""
 
-Every outcome stored bumps its batch's counters, so each transaction takes the batch row's lock
-until it commits. Sixteen threads storing one page each queued on that lock (and on a commit
-each); here one thread stores whatever was handed in meanwhile, in one transaction. A worker
-hands in outcomes and goes on checking; a Celery task waits for its tickets before it ends (and
-is acknowledged). Whatever was handed in is stored before the process exits.
-"""
+# Every outcome stored bumps its batch's counters, so each transaction takes the batch row's lock
+# until it commits. Sixteen threads storing one page each queued on that lock (and on a commit
+# each); here one thread stores whatever was handed in meanwhile, in one transaction. A worker
+# hands in outcomes and goes on checking; a Celery task waits for its tickets before it ends (and
+# is acknowledged). Whatever was handed in is stored before the process exits.
 
 import atexit
 import logging

@@ -1,12 +1,11 @@
 """Where requests may go: every request's host against the allow-list as it is now, and every
-connection's address against internal ranges (OWASP's SSRF advice). Knows nothing of Django.
+connection's address against internal ranges (OWASP's SSRF advice). Knows nothing of Django."""
 
-PoliteAdapter (probe/politeness.py) checks the URL of each request it sends, redirect hops and
-retries included, and opens connections through GuardedPoolManager. Its connections resolve the
-host once, keep the addresses `Destinations` allows, and connect to one of those: the address
-checked is the address used, so a name re-pointed between the check and the connection (DNS
-rebinding) gains nothing. TLS still verifies the certificate against the host name.
-"""
+# PoliteAdapter (probe/politeness.py) checks the URL of each request it sends, redirect hops and
+# retries included, and opens connections through GuardedPoolManager. Its connections resolve the
+# host once, keep the addresses `Destinations` allows, and connect to one of those: the address
+# checked is the address used, so a name re-pointed between the check and the connection (DNS
+# rebinding) gains nothing. TLS still verifies the certificate against the host name.
 
 import ipaddress
 import socket

@@ -1,15 +1,14 @@
-"""A cap on concurrent requests per host that holds across processes and machines, in Redis.
+"""A cap on concurrent requests per host that holds across processes and machines, in Redis."""
 
-Each host (and port) has a sorted set `wikicheck:slots:<host>:<port>` whose members are the
-holders of its slots (random ids), scored by when their lease ends in milliseconds of Redis's
-own clock, so the machines' clocks need not agree. Taking a slot is one Lua script: drop the
-lapsed leases, then join if fewer than `limit` holders remain. Giving it back leaves the set and
-pushes a token onto the list `wikicheck:slots:<host>:<port>:wake`, on which waiters block (BLPOP)
-between attempts. A waiter also tries again whenever its short wait ends, so a lost token costs
-one poll, never a hang.
-
-The lease bounds how long the slot of a process killed while holding it stays taken.
-"""
+# Each host (and port) has a sorted set `wikicheck:slots:<host>:<port>` whose members are the
+# holders of its slots (random ids), scored by when their lease ends in milliseconds of Redis's
+# own clock, so the machines' clocks need not agree. Taking a slot is one Lua script: drop the
+# lapsed leases, then join if fewer than `limit` holders remain. Giving it back leaves the set and
+# pushes a token onto the list `wikicheck:slots:<host>:<port>:wake`, on which waiters block (BLPOP)
+# between attempts. A waiter also tries again whenever its short wait ends, so a lost token costs
+# one poll, never a hang.
+#
+# The lease bounds how long the slot of a process killed while holding it stays taken.
 
 import logging
 import os

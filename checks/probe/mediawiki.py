@@ -1,10 +1,9 @@
-"""Check many titles of one wiki in one MediaWiki Action API request. Speaks HTTP only.
+"""Check many titles of one wiki in one MediaWiki Action API request. Speaks HTTP only."""
 
-`action=query&titles=A|B|…&redirects=1` answers, for each title, whether the page exists,
-what MediaWiki normalized the title to, where a redirect leads, and which titles are invalid,
-special or interwiki links: one request for up to TITLES_PER_REQUEST titles, where page mode
-would send one each.
-"""
+# `action=query&titles=A|B|…&redirects=1` answers, for each title, whether the page exists,
+# what MediaWiki normalized the title to, where a redirect leads, and which titles are invalid,
+# special or interwiki links: one request for up to TITLES_PER_REQUEST titles, where page mode
+# would send one each.
 
 import time
 from collections.abc import Sequence

@@ -1,11 +1,10 @@
 """One place that keeps every request polite and on the allow-list: a cap on concurrent
-requests per host, and the checks of probe/destinations.py on each request's host and address.
+requests per host, and the checks of probe/destinations.py on each request's host and address."""
 
-Every request a WikiSession sends passes through PoliteAdapter.send(), retries and redirect hops
-included. Without a Redis URL the cap is a semaphore shared by the threads of one process; with
-one, the cap is kept in that Redis server (probe/host_slots.py) and shared by every process on
-every machine that uses it.
-"""
+# Every request a WikiSession sends passes through PoliteAdapter.send(), retries and redirect hops
+# included. Without a Redis URL the cap is a semaphore shared by the threads of one process; with
+# one, the cap is kept in that Redis server (probe/host_slots.py) and shared by every process on
+# every machine that uses it.
 
 import threading
 from collections.abc import Iterator, Sequence

@@ -1,8 +1,8 @@
-"""Login throttling: django-axes' lockout per username and address, plus a higher one per address.
+"""Login throttling: django-axes' lockout per username and address, plus a higher one per
+address."""
 
-Axes has one failure limit; its maintainers point to a handler of one's own for a second one
-(jazzband/django-axes#661). This is axes' database handler with that second limit added.
-"""
+# Axes has one failure limit; its maintainers point to a handler of one's own for a second one
+# (jazzband/django-axes#661). This is axes' database handler with that second limit added.
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler

@@ -1,17 +1,16 @@
-"""Cheap answers to the batch page's progress polls, so many pollers cannot starve the checks.
+"""Cheap answers to the batch page's progress polls, so many pollers cannot starve the checks."""
 
-A fragment's polling URL carries a stamp, signed for the batch and the browser's session, of
-when the state it shows was read and when that session last passed the full login check.
-Rendered fragments are kept in Django's cache and shared by every poll of the same listing: a
-running batch's for WIKICHECK_POLL_SECONDS (so one render per listing and interval, whoever
-polls), a settled batch's until one of the fields it shows changes.
-
-`answer_early` runs before the session is read: a poll sooner than the interval gets 204 (htmx
-keeps what it shows), and one whose session passed the login check less than LOGIN_CHECK_SECONDS
-ago gets the listing's current fragment from the cache; neither touches the database. Any
-other poll goes through the session, the login check and the view. With the default cache
-(LocMemCache) each server process keeps its own fragments.
-"""
+# A fragment's polling URL carries a stamp, signed for the batch and the browser's session, of
+# when the state it shows was read and when that session last passed the full login check.
+# Rendered fragments are kept in Django's cache and shared by every poll of the same listing: a
+# running batch's for WIKICHECK_POLL_SECONDS (so one render per listing and interval, whoever
+# polls), a settled batch's until one of the fields it shows changes.
+#
+# `answer_early` runs before the session is read: a poll sooner than the interval gets 204 (htmx
+# keeps what it shows), and one whose session passed the login check less than LOGIN_CHECK_SECONDS
+# ago gets the listing's current fragment from the cache; neither touches the database. Any
+# other poll goes through the session, the login check and the view. With the default cache
+# (LocMemCache) each server process keeps its own fragments.
 
 import hashlib
 import re

@@ -1,10 +1,9 @@
 """History search with a time budget: a user's batches are searched newest first, in slices of
 a bounded number of result rows, until all are searched, the budget runs out or enough matches
-are found. The answer says how far back it got.
+are found. The answer says how far back it got."""
 
-So a search of a long history holds a server thread for about the budget (plus one slice) at
-most, and still shows the newest matches.
-"""
+# So a search of a long history holds a server thread for about the budget (plus one slice) at
+# most, and still shows the newest matches.
 
 import time
 from collections.abc import Iterator

@@ -123,7 +123,8 @@ def test_the_csv_link_downloads_every_result_with_a_byte_order_mark(logged_in_pa
 def test_cancelling_a_slow_batch_leaves_pages_not_checked(logged_in_page, fake_wiki):
     page = logged_in_page
     fake_wiki.latency_ms = 500
-    batch_submit(page, [f"Slow page {n}" for n in range(40)])
+    # 25 rounds of 8 workers: the cancel lands long before the end, however busy the machine.
+    batch_submit(page, [f"Slow page {n}" for n in range(200)])
     expect(page.locator("#results-body tr").first).to_be_visible()
 
     page.get_by_role("button", name="Cancel batch").click()

@@ -9,8 +9,9 @@ from tests.support import ROOT
 
 
 def python_run(*arguments: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    # The test run's settings module must not leak into the benchmark, which picks its own.
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # The test run's settings and database must not leak into the benchmark, which picks its own.
+    leaking = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in leaking}
     return subprocess.run(
         [sys.executable, *arguments],
         cwd=ROOT,

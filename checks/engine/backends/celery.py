@@ -1,15 +1,15 @@
-"""WIKICHECK_BACKEND=celery: a batch's rows go to the broker as chunks, and any worker checks them.
+"""WIKICHECK_BACKEND=celery: a batch's rows go to the broker as chunks, and any worker checks
+them."""
 
-A task names the rows of its chunk. The worker claims each unit just before checking it
-(claims.results_claim_ids) and hands its outcomes to the writer as the thread pool does, so the
-pages read progress the same way. Running a chunk twice is harmless: a message delivered again
-after its worker died, or published again by the sweep, finds its finished rows finished and
-its rows in flight elsewhere claimed, so each page is checked once.
-
-The sweep, run by one worker at a time, is what makes a lost message lose nothing: it requeues
-rows whose worker died (their lease ran out) and, once the broker's queue is empty, publishes
-again the pending rows of batches no worker is busy with.
-"""
+# A task names the rows of its chunk. The worker claims each unit just before checking it
+# (claims.results_claim_ids) and hands its outcomes to the writer as the thread pool does, so the
+# pages read progress the same way. Running a chunk twice is harmless: a message delivered again
+# after its worker died, or published again by the sweep, finds its finished rows finished and
+# its rows in flight elsewhere claimed, so each page is checked once.
+#
+# The sweep, run by one worker at a time, is what makes a lost message lose nothing: it requeues
+# rows whose worker died (their lease ran out) and, once the broker's queue is empty, publishes
+# again the pending rows of batches no worker is busy with.
 
 import logging
 import threading

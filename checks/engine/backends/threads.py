@@ -1,10 +1,9 @@
 """WIKICHECK_BACKEND=threads: each process checks pages on its own thread pool, one future per
-unit of work, fed from the database queue by one feeder thread.
+unit of work, fed from the database queue by one feeder thread."""
 
-The feeder claims units (a few per transaction) and submits each to the executor, keeping at most
-FUTURES_PER_WORKER futures per worker submitted and not done; a done-callback hands each outcome
-to the writer. Any process can finish any pending row: every feeder sweeps for what others left.
-"""
+# The feeder claims units (a few per transaction) and submits each to the executor, keeping at most
+# FUTURES_PER_WORKER futures per worker submitted and not done; a done-callback hands each outcome
+# to the writer. Any process can finish any pending row: every feeder sweeps for what others left.
 
 import logging
 import os

@@ -11,8 +11,7 @@ from checks.engine.claims import Claim
 from checks.engine.workqueue import results_insert
 from checks.intake.parsing import entry_parse
 from checks.models import Batch, Result
-from fakewiki.server import FakeWiki
-from tests.support import results_copy, wait_until
+from tests.support import WikiProcess, results_copy, wait_until
 
 QUEUED_BATCHES = 100
 QUEUED_ROWS_PER_BATCH = 10_000
@@ -22,7 +21,7 @@ HOST_CAP = 3
 LATENCY_MS = 40
 
 
-def small_batch(*, owner, wiki: FakeWiki) -> Batch:
+def small_batch(*, owner, wiki: WikiProcess) -> Batch:
     allowed = [f"127.0.0.1:{wiki.port}"]
     entries = [
         entry_parse(f"Page {n}", wiki=wiki.wiki_url, allowed_hosts=allowed)
@@ -42,7 +41,7 @@ def seconds_to_finish(batch: Batch) -> float:
     return batch.elapsed_seconds
 
 
-def queue_a_million_rows(*, owner, wiki: FakeWiki) -> Batch:
+def queue_a_million_rows(*, owner, wiki: WikiProcess) -> Batch:
     """100 batches of 10,000 pending pages, as the flooding user's API client left them; returns
     the first.
 
@@ -71,9 +70,10 @@ def queue_a_million_rows(*, owner, wiki: FakeWiki) -> Batch:
 
 @pytest.fixture
 def two_wikis(settings):
-    """Two fake wikis on their own ports, each capped at 3 requests at once, as Wikipedia's
-    hosts are by default; 8 workers."""
-    with FakeWiki(latency_ms=LATENCY_MS) as small, FakeWiki(latency_ms=LATENCY_MS) as flooded:
+    """Two fake wikis, each a process of its own on its own port (serving them here would take
+    the CPU the timed batch needs), each capped at 3 requests at once, as Wikipedia's hosts are
+    by default; 8 workers."""
+    with WikiProcess(latency_ms=LATENCY_MS) as small, WikiProcess(latency_ms=LATENCY_MS) as flooded:
         hosts = [f"127.0.0.1:{small.port}", f"127.0.0.1:{flooded.port}"]
         settings.WIKICHECK_ALLOWED_HOSTS = hosts
         settings.WIKICHECK_HOST_CONCURRENCY = [(host, HOST_CAP) for host in hosts]
@@ -113,7 +113,7 @@ def test_a_small_batch_beside_a_million_queued_rows_of_another_user_keeps_its_pa
     alone = seconds_to_finish(small_batch(owner=user, wiki=small_wiki))
     flood = queue_a_million_rows(owner=flooder, wiki=flooded_wiki)
     backend().work_submitted(batch_id=flood.pk)
-    wait_until(lambda: flooded_wiki.snapshot()["requests_total"] >= 100)
+    wait_until(lambda: flooded_wiki.stats()["requests_total"] >= 100)
     claims_by_owner.clear()
 
     beside = seconds_to_finish(small_batch(owner=user, wiki=small_wiki))
