@@ -7,8 +7,6 @@ import pytest
 import redis
 
 from checks.engine.backends import backend
-from checks.engine.backends.base import Backend
-from checks.engine.backends.threads import ThreadsBackend
 from fakewiki.server import FakeWiki
 from fakewiki.unreachable import free_port
 from tests.support import broker_use, wait_until
@@ -38,15 +36,6 @@ def _no_background_sweeps(settings):
     Sweeping is tested against real server processes (test_restarts.py).
     """
     settings.WIKICHECK_SWEEP_SECONDS = 3600
-
-
-@pytest.fixture(autouse=True)
-def _no_resume_on_first_request(monkeypatch):
-    """In-process requests must not requeue rows that tests claim on purpose.
-
-    Resuming after a restart is tested against real server processes (test_restarts.py).
-    """
-    monkeypatch.setattr(ThreadsBackend, "work_resume", Backend.work_resume)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""WSGI entry point: `gunicorn wikicheck_site.wsgi`; SIGTERM and SIGINT stop the checks at once."""
+"""WSGI entry point: `gunicorn wikicheck_site.wsgi`; checking starts as the process boots, and
+SIGTERM and SIGINT stop it at once."""
 
 import os
 import signal
@@ -28,6 +29,13 @@ def _stop_then(previous):
 
     return handler
 
+
+# The serving process picks up work left pending (a restart, another process's batches) as it
+# boots, not on the first request someone happens to send. gunicorn loads the app in each worker
+# after the fork (preload_app stays off), and runserver in its serving process.
+# Before the handlers: a signal during the backend's first import would import it again, half
+# done.
+backend().work_resume()
 
 # Only the main thread may set handlers; elsewhere (e.g. under the autoreloader) the process
 # exits as Python does, running what the pool holds and storing it.

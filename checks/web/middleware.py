@@ -14,7 +14,6 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from checks import conf
 from checks.api.http import error_response
-from checks.engine.backends import backend
 from checks.web import polling
 
 logger = logging.getLogger(__name__)
@@ -69,18 +68,6 @@ def _declared_length(request: HttpRequest) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
-
-
-def workers_resume_middleware(
-    get_response: Callable[[HttpRequest], HttpResponse],
-) -> Callable[[HttpRequest], HttpResponse]:
-    # Not in AppConfig.ready(), which runs for every management command, and not at import
-    # time, which may be before a fork: the first request is in the process that serves.
-    def middleware(request: HttpRequest) -> HttpResponse:
-        backend().work_resume()
-        return get_response(request)
-
-    return middleware
 
 
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):

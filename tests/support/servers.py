@@ -3,6 +3,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -44,6 +45,27 @@ class ServerProcess:
         )
         wait_until(self._answers, timeout=60)
         return self
+
+    def start_without_requests(self) -> "ServerProcess":
+        """Start the server and wait until it listens, sending it no HTTP request at all."""
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        wait_until(self._listens, timeout=60)
+        return self
+
+    def _listens(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"server exited: {self.process.stderr.read().decode()[-3000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        return True
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:

@@ -135,3 +135,25 @@ def test_two_server_processes_never_check_the_same_row(server, fake_wiki_server,
     assert Counter(fake_wiki_server.requests_by_title) == Counter(
         {f"Shared {n}": 1 for n in range(PAGES)}
     )
+
+
+LEFT_PENDING = """
+from django.contrib.auth import get_user_model
+from checks.engine.workqueue import results_insert
+from checks.models import Batch
+owner = get_user_model().objects.create_user(username="left-behind")
+batch = Batch.objects.create(owner=owner, wiki="{wiki}", total=5, mode="page")
+results_insert(batch_id=batch.pk, rows=[("{wiki}Left_%d" % n, "Left %d" % n, "") for n in range(5)])
+"""
+
+
+def test_a_booting_server_checks_rows_left_pending_before_any_request(server, fake_wiki_server):
+    database = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    server.manage("shell", "-c", LEFT_PENDING.format(wiki=fake_wiki_server.wiki_url))
+    fake_wiki_server.reset()
+
+    server.start_without_requests()
+
+    wait_until(lambda: batch_row(database) == ("finished", 5, 5), timeout=30)
+    assert set(statuses(database).values()) == {"exists"}
+    assert fake_wiki_server.requests_total == 5

@@ -5,15 +5,13 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from checks.batches import batch_create
 from checks.engine.backends import backend
 from checks.engine.backends.celery import CeleryBackend, chunk_check, queue_length
 from checks.engine.backends.threads import ThreadsBackend
-from checks.engine.workqueue import results_insert
 from checks.intake.parsing import Entry
-from checks.models import Batch, Result
+from checks.models import Result
 from fakewiki.unreachable import free_port
 from tests.support import ServerProcess, wait_until
 from wikicheck_site.celery import app as celery_app
@@ -38,11 +36,6 @@ while Batch.objects.get(pk=batch.pk).status == "running" and time.monotonic() < 
 loaded = [name for name in ("celery", "kombu", "redis") if name in sys.modules]
 print(json.dumps({"status": Batch.objects.get(pk=batch.pk).status, "loaded": loaded}))
 """
-
-
-@pytest.fixture
-def _no_resume_on_first_request():
-    """Here the first request resumes work, as in production (conftest.py turns that off)."""
 
 
 @pytest.mark.parametrize(
@@ -77,22 +70,6 @@ def test_the_threads_backend_checks_without_loading_celery_kombu_or_redis(tmp_pa
 
     assert json.loads(printed.splitlines()[-1]) == {"status": "finished", "loaded": []}
     assert fake_wiki.requests_total == 5
-
-
-@pytest.mark.django_db(transaction=True)
-def test_with_threads_the_first_request_picks_up_work_left_pending(fake_wiki, settings):
-    settings.WIKICHECK_BACKEND = "threads"
-    owner = get_user_model().objects.create_user(username="resume-owner")
-    batch = Batch.objects.create(owner=owner, wiki=fake_wiki.wiki_url, total=3, mode="page")
-    results_insert(
-        batch_id=batch.pk,
-        rows=[(f"{fake_wiki.wiki_url}Left_{n}", f"Left {n}", "") for n in range(3)],
-    )
-
-    Client().get("/accounts/login/")
-
-    wait_until(lambda: Batch.objects.get(pk=batch.pk).status == Batch.Status.FINISHED)
-    assert fake_wiki.requests_total == 3
 
 
 @pytest.mark.django_db(transaction=True)
