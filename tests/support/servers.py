@@ -35,7 +35,9 @@ class ServerProcess:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    def start(self) -> "ServerProcess":
+    def start(self, *, requests_allowed: bool = True) -> "ServerProcess":
+        """Start the server and wait until its login page answers, or, without
+        `requests_allowed`, until it listens: it is then sent no HTTP request at all."""
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
             cwd=ROOT,
@@ -43,19 +45,7 @@ class ServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        wait_until(self._answers, timeout=60)
-        return self
-
-    def start_without_requests(self) -> "ServerProcess":
-        """Start the server and wait until it listens, sending it no HTTP request at all."""
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        wait_until(self._listens, timeout=60)
+        wait_until(self._answers if requests_allowed else self._listens, timeout=60)
         return self
 
     def _listens(self) -> bool:

@@ -152,7 +152,7 @@ def test_a_booting_server_checks_rows_left_pending_before_any_request(server, fa
     server.manage("shell", "-c", LEFT_PENDING.format(wiki=fake_wiki_server.wiki_url))
     fake_wiki_server.reset()
 
-    server.start_without_requests()
+    server.start(requests_allowed=False)
 
     wait_until(lambda: batch_row(database) == ("finished", 5, 5), timeout=30)
     assert set(statuses(database).values()) == {"exists"}
