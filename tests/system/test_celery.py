@@ -8,8 +8,6 @@ several machines would meet; the SQLite run skips it.
 
 import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from django.db import connection
 
 from checks.models import Batch, Result
 from fakewiki.unreachable import free_port
-from tests.support import ROOT, ServerProcess, wait_until
+from tests.support import CeleryWorkers, ServerProcess, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,73 +26,19 @@ WORKER_THREADS = 8
 LEASE_SECONDS = 6
 
 
-class Cluster:
+class Cluster(CeleryWorkers):
     """The web app and named Celery workers, each a real process sharing the test database."""
 
     def __init__(self, *, env: dict[str, str], logs: Path) -> None:
-        self.env = env
-        self.logs = logs
+        super().__init__(env=env, logs=logs)
         self.web = ServerProcess(port=free_port(), env=env)
-        self.workers: dict[str, subprocess.Popen] = {}
-
-    def workers_start(self, *names: str) -> None:
-        """Start the named workers side by side and wait until each is ready for tasks."""
-        readies = {name: self._readies(name) for name in names}
-        for name in names:
-            self._spawn(name)
-        for name in names:
-            wait_until(lambda name=name: self._ready(name, readies[name]), timeout=60)
-
-    def _spawn(self, name: str) -> None:
-        with self.log(name).open("a") as output:
-            self.workers[name] = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "wikicheck_site",
-                    "worker",
-                    "--hostname",
-                    f"{name}@%h",
-                    "--loglevel",
-                    "INFO",
-                    "--without-mingle",
-                    "--without-gossip",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-
-    def _readies(self, name: str) -> int:
-        return self.log(name).read_text().count(" ready.") if self.log(name).exists() else 0
-
-    def _ready(self, name: str, readies_before: int) -> bool:
-        if self.workers[name].poll() is not None:
-            raise AssertionError(f"worker {name} exited:\n{self.log(name).read_text()[-3000:]}")
-        return self._readies(name) > readies_before
 
     def worker_kill(self, name: str) -> None:
-        self.workers[name].send_signal(signal.SIGKILL)
-        self.workers[name].wait(timeout=10)
-
-    def log(self, name: str) -> Path:
-        return self.logs / f"{name}.log"
-
-    def tasks_run_by(self, name: str) -> int:
-        return self.log(name).read_text().count("succeeded in")
+        self.processes[name].send_signal(signal.SIGKILL)
+        self.processes[name].wait(timeout=10)
 
     def stop(self) -> None:
-        for process in self.workers.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.workers.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        super().stop()
         if self.web.process is not None:
             self.web.stop(signal.SIGKILL)
 
@@ -159,7 +103,7 @@ def statuses(batch: Batch) -> dict[str, str]:
 def test_two_workers_check_500_pages_from_the_form_correctly_within_the_host_cap(cluster, wiki):
     wiki.latency_ms = 20
     titles = [f"Missing page {n}" if n % 5 == 0 else f"Page {n}" for n in range(500)]
-    cluster.workers_start("one", "two")
+    cluster.start("one", "two")
 
     batch = submit(cluster, titles)
     wait_until(lambda: finished(batch), timeout=120)
@@ -175,13 +119,13 @@ def test_two_workers_check_500_pages_from_the_form_correctly_within_the_host_cap
 def test_a_worker_killed_mid_batch_loses_nothing_and_nothing_is_checked_twice(cluster, wiki):
     wiki.latency_ms = 50
     titles = [f"Page {n}" for n in range(300)]
-    cluster.workers_start("one", "two")
+    cluster.start("one", "two")
     batch = submit(cluster, titles)
     wait_until(lambda: Batch.objects.get(pk=batch.pk).done >= 75, timeout=60)
 
     cluster.worker_kill("one")
     at_kill = statuses(batch)
-    cluster.workers_start("one")
+    cluster.start("one")
     wait_until(lambda: finished(batch), timeout=120)
 
     requests = wiki.requests_by_title
