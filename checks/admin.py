@@ -1,16 +1,21 @@
 """Staff administration: batches with their counters and the same actions as the batch page,
-results read-only and never inline, and the API tokens of users."""
+results read-only and never inline, the API tokens of users, and the checking processes."""
+
+from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, Q
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from checks import conf
 from checks.api.tokens import ApiToken
 from checks.batches import HostsNotAllowed, batch_cancel, batch_delete, batch_rerun, batch_retry
-from checks.models import COUNTER_FIELDS, Batch, Result
+from checks.models import COUNTER_FIELDS, Batch, CheckProcess, Result
 
 
 class DateBoundedChangeList(ChangeList):
@@ -174,3 +179,43 @@ class ApiTokenAdmin(admin.ModelAdmin):
                     key,
                 ),
             )
+
+
+@admin.register(CheckProcess)
+class CheckProcessAdmin(admin.ModelAdmin):
+    """What checks pages now, and what each process holds: read-only, since an entry is what
+    keeps a live process's rows its own."""
+
+    list_display = [
+        "__str__",
+        "kind",
+        "host",
+        "pid",
+        "started_at",
+        "heartbeat_at",
+        "beating",
+        "rows",
+    ]
+    list_filter = ["kind", "host"]
+
+    def get_queryset(self, request):
+        held = Count("claims", filter=Q(claims__status=Result.Status.RUNNING))
+        return super().get_queryset(request).annotate(rows_held=held)
+
+    @admin.display(boolean=True, description="heartbeat on time")
+    def beating(self, process: CheckProcess) -> bool:
+        timeout = timedelta(seconds=conf.current().heartbeat_timeout)
+        return process.heartbeat_at >= timezone.now() - timeout
+
+    @admin.display(description="rows being checked", ordering="rows_held")
+    def rows(self, process: CheckProcess) -> int:
+        return process.rows_held
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

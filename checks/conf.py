@@ -28,13 +28,14 @@ class Conf:
     api_paths: tuple[tuple[str, str], ...]  # host pattern, API path
     host_concurrency: tuple[tuple[str, int], ...]  # host pattern, concurrent requests
     host_limiter_url: str
-    host_slot_seconds: float
+    host_slot_seconds: float  # a slot's lease in Redis, renewed by the heartbeat
     contact: str
     retries: int
     retry_after_max: int
     maxlag: int
-    lease_seconds: float
     sweep_seconds: float
+    heartbeat_seconds: float
+    heartbeat_timeout: float
     chunk_pages: int
     max_batch: int
     max_upload_bytes: int
@@ -58,13 +59,14 @@ def current() -> Conf:
         api_paths=tuple(tuple(pair) for pair in settings.WIKICHECK_API_PATHS),
         host_concurrency=tuple(tuple(pair) for pair in settings.WIKICHECK_HOST_CONCURRENCY),
         host_limiter_url=settings.WIKICHECK_HOST_LIMITER_URL,
-        host_slot_seconds=settings.WIKICHECK_HOST_SLOT_SECONDS,
+        host_slot_seconds=settings.WIKICHECK_HEARTBEAT_TIMEOUT,
         contact=settings.WIKICHECK_CONTACT,
         retries=settings.WIKICHECK_RETRIES,
         retry_after_max=settings.WIKICHECK_RETRY_AFTER_MAX,
         maxlag=settings.WIKICHECK_MAXLAG,
-        lease_seconds=settings.WIKICHECK_LEASE_SECONDS,
         sweep_seconds=settings.WIKICHECK_SWEEP_SECONDS,
+        heartbeat_seconds=settings.WIKICHECK_HEARTBEAT_SECONDS,
+        heartbeat_timeout=settings.WIKICHECK_HEARTBEAT_TIMEOUT,
         chunk_pages=settings.WIKICHECK_CHUNK_PAGES,
         max_batch=settings.WIKICHECK_MAX_BATCH,
         max_upload_bytes=settings.WIKICHECK_MAX_UPLOAD_BYTES,

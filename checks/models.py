@@ -2,56 +2,21 @@
 
 import math
 import uuid
-from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-# Django finds the app's models through this module; the API's token model lives with the API.
+# Django finds the app's models here; the token model lives with the API, the registry with the
+# engine.
 from checks.api.tokens import ApiToken
+from checks.engine.processes import CheckProcess
+from checks.querysets import BatchQuerySet, ResultQuerySet
 
-__all__ = ["COUNTER_FIELDS", "TALLIES", "ApiToken", "Batch", "Result", "Tally"]
-
-
-class BatchQuerySet(models.QuerySet):
-    def mentioning(self, text: str) -> "BatchQuerySet":
-        """Batches with a result whose URL or title contains `text` (any case).
-
-        A correlated EXISTS reads each batch's results through the batch index and stops at the
-        first match; a join would need DISTINCT over every matching result.
-        """
-        matches = Result.objects.filter(
-            Q(url__icontains=text) | Q(title__icontains=text), batch=OuterRef("pk")
-        )
-        return self.filter(Exists(matches))
-
-    def created_between(self, *, since: date | None, until: date | None) -> "BatchQuerySet":
-        """Batches created on or after `since` and on or before `until`, days in local time.
-
-        Compared as datetimes, not with __date, so the created_at index still applies.
-        """
-        batches = self
-        # The first and the last day a date can name bound nothing; the day after the last,
-        # and the first one's start east of UTC, are beyond what a datetime holds.
-        if since and since > date.min:
-            batches = batches.filter(created_at__gte=_day_start(since))
-        if until and until < date.max:
-            batches = batches.filter(created_at__lt=_day_start(until + timedelta(days=1)))
-        return batches
-
-    def pages_waiting(self) -> int:
-        """Pages of these batches still to be checked (being checked included)."""
-        running = self.filter(status=Batch.Status.RUNNING)
-        waiting = Sum(F("total") - F("done") - F("cancelled_count"), default=0)
-        return running.aggregate(pages=waiting)["pages"]
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+__all__ = ["COUNTER_FIELDS", "TALLIES", "ApiToken", "Batch", "CheckProcess", "Result", "Tally"]
 
 
 class Batch(models.Model):
@@ -170,18 +135,6 @@ class Batch(models.Model):
         ]
 
 
-class ResultQuerySet(models.QuerySet):
-    def completed_after(self, cursor: int) -> "ResultQuerySet":
-        """Results stored after the first `cursor` ones, in completion order."""
-        return self.filter(completion_order__gt=cursor).order_by("completion_order")
-
-    def with_status(self, status: str) -> "ResultQuerySet":
-        """Results of one status; "pending" includes those being checked."""
-        if status == Result.Status.PENDING:
-            return self.filter(status__in=(Result.Status.PENDING, Result.Status.RUNNING))
-        return self.filter(status=status)
-
-
 class Result(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -225,6 +178,18 @@ class Result(models.Model):
     claimed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a worker took this row for checking."
     )
+    # No foreign key constraint: a process's entry is deleted in the transaction that gives its
+    # rows back, and a cascade would scan every row of the table.
+    claimed_by = models.ForeignKey(
+        CheckProcess,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="claims",
+        help_text="The process checking this row now.",
+    )
     completion_order = models.PositiveIntegerField(
         null=True, blank=True, help_text="1 for the first result stored in its batch, and so on."
     )
@@ -251,11 +216,9 @@ class Result(models.Model):
                 condition=Q(status="pending"),
                 name="result_pending_by_api",
             ),
-            # Lease recovery looks for rows being checked, oldest claim first.
+            # The rows in flight, by the process checking them.
             models.Index(
-                fields=["claimed_at"],
-                condition=Q(status="running"),
-                name="result_running_claims",
+                fields=["claimed_by"], condition=Q(status="running"), name="result_running_claims"
             ),
         ]
 

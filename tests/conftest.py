@@ -7,6 +7,7 @@ import pytest
 import redis
 
 from checks.engine.backends import backend
+from checks.engine.heartbeat import process_leave
 from fakewiki.server import FakeWiki
 from fakewiki.unreachable import free_port
 from tests.support import broker_use, wait_until
@@ -14,9 +15,11 @@ from tests.support import broker_use, wait_until
 
 @pytest.fixture(scope="session", autouse=True)
 def _pool_stopped_before_the_test_database_goes(django_db_setup):
-    """The feeder keeps a connection; PostgreSQL cannot drop a test database still in use."""
+    """The feeder keeps a connection; PostgreSQL cannot drop a test database still in use. The
+    registry's entry of this process goes before its table does."""
     yield
     backend().shutdown(wait=True)
+    process_leave()
 
 
 @pytest.fixture(autouse=True)

@@ -235,7 +235,6 @@ WIKICHECK_MAX_UPLOAD_BYTES = env_int("WIKICHECK_MAX_UPLOAD_BYTES", 5 * 1024 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = WIKICHECK_MAX_UPLOAD_BYTES + 64 * 1024
 WIKICHECK_RETRIES = env_int("WIKICHECK_RETRIES", 2)
 WIKICHECK_RETRY_AFTER_MAX = env_int("WIKICHECK_RETRY_AFTER_MAX", 30)
-WIKICHECK_LEASE_SECONDS = env_int("WIKICHECK_LEASE_SECONDS", 300)
 # Pages on hosts not listed here get one HEAD request each.
 WIKICHECK_API_PATHS = env_pairs("WIKICHECK_API_PATHS", "*.wikipedia.org=/w/api.php")
 WIKICHECK_HOST_CONCURRENCY = [
@@ -246,6 +245,17 @@ WIKICHECK_HOST_CONCURRENCY = [
 WIKICHECK_MAXLAG = env_int("WIKICHECK_MAXLAG", 5)
 # Sweeps find work no one was told about: another process's batch, rows requeued after a crash.
 WIKICHECK_SWEEP_SECONDS = env_float("WIKICHECK_SWEEP_SECONDS", 5)
+# Every checking process beats this often; one silent for WIKICHECK_HEARTBEAT_TIMEOUT is taken
+# for dead and its rows are checked again (checks/engine/registry.py). A few beats, so a busy
+# database or a pause does not kill a live process.
+WIKICHECK_HEARTBEAT_SECONDS = env_float("WIKICHECK_HEARTBEAT_SECONDS", 5)
+WIKICHECK_HEARTBEAT_TIMEOUT = env_float(
+    "WIKICHECK_HEARTBEAT_TIMEOUT", 4 * WIKICHECK_HEARTBEAT_SECONDS
+)
+if WIKICHECK_HEARTBEAT_TIMEOUT < 2 * WIKICHECK_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WIKICHECK_HEARTBEAT_TIMEOUT must be at least twice WIKICHECK_HEARTBEAT_SECONDS"
+    )
 WIKICHECK_POLL_SECONDS = env_float("WIKICHECK_POLL_SECONDS", 1)  # checks/web/polling.py
 # Per-user limits, 0 for none; over either, nothing is stored and the answer is 429
 # (checks/batches.py).
@@ -271,8 +281,6 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/
 WIKICHECK_HOST_LIMITER_URL = os.environ.get(
     "WIKICHECK_HOST_LIMITER_URL", CELERY_BROKER_URL if WIKICHECK_BACKEND == "celery" else ""
 )
-# How long a slot of the per-host cap in Redis outlives a worker killed while holding it.
-WIKICHECK_HOST_SLOT_SECONDS = env_float("WIKICHECK_HOST_SLOT_SECONDS", 120)
 # Pages per Celery task (titles bound for an API go 50 to a task, one request).
 WIKICHECK_CHUNK_PAGES = env_int("WIKICHECK_CHUNK_PAGES", 8)
 

@@ -4,14 +4,13 @@ owners, and marked running in the same short transaction."""
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from checks.engine.claim_order import ClaimOrder
+from checks.engine.heartbeat import process_id
 from checks.engine.workqueue import write_transaction
 from checks.models import Batch, Result
 from checks.probe.mediawiki import TITLES_PER_REQUEST
@@ -29,6 +28,7 @@ class ClaimedRow:
     position: int
     url: str
     title: str
+    claimer: UUID  # the registry id of the process that claimed it (engine/heartbeat.py)
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ def results_claim(*, units: int, api_limit: int = TITLES_PER_REQUEST) -> list[Cl
     batches chosen, each through an index: never the whole queue.
     """
     claimed: list[list[dict]] = []
+    claimer = process_id()
     with write_transaction():
         order = _claim_order(api_limit=api_limit)
         read_ahead: dict = {}  # batch -> its pending rows read, whether that is all, rows taken
@@ -70,31 +71,28 @@ def results_claim(*, units: int, api_limit: int = TITLES_PER_REQUEST) -> list[Cl
         # lock from BEGIN IMMEDIATE, PostgreSQL the row locks), so all are ours.
         Result.objects.filter(
             pk__in=[row["pk"] for unit in claimed for row in unit], status=Result.Status.PENDING
-        ).update(status=Result.Status.RUNNING, claimed_at=timezone.now())
-    return [_claim_of(unit) for unit in claimed]
+        ).update(status=Result.Status.RUNNING, claimed_at=timezone.now(), claimed_by=claimer)
+    return [_claim_of(unit, claimer=claimer) for unit in claimed]
 
 
-def results_claim_ids(*, ids: Sequence[int], lease_seconds: float) -> Claim | None:
-    """Claim the rows of one unit where they still wait to be checked: pending, or claimed
-    longer than `lease_seconds` ago by a worker that must have died. Rows being checked or
-    already checked are left alone, so claiming the same rows twice checks them once. None
-    when no row is left to claim.
+def results_claim_ids(*, ids: Sequence[int]) -> Claim | None:
+    """Claim the rows of one unit that are still pending. Rows being checked or already checked
+    are left alone, so claiming the same rows twice checks them once. None when no row is left
+    to claim.
     """
-    cutoff = timezone.now() - timedelta(seconds=lease_seconds)
-    claimable = Result.objects.filter(pk__in=ids).filter(
-        Q(status=Result.Status.PENDING)
-        | Q(status=Result.Status.RUNNING, claimed_at__lt=cutoff, batch__status=Batch.Status.RUNNING)
+    claimer = process_id()
+    claimable = _passing_over_locked(
+        Result.objects.filter(pk__in=ids, status=Result.Status.PENDING)
     )
-    claimable = _passing_over_locked(claimable)
     with write_transaction():
         rows = list(claimable.order_by("position", "id").values(*CLAIM_FIELDS))
         Result.objects.filter(pk__in=[row["pk"] for row in rows]).update(
-            status=Result.Status.RUNNING, claimed_at=timezone.now()
+            status=Result.Status.RUNNING, claimed_at=timezone.now(), claimed_by=claimer
         )
-    return _claim_of(rows) if rows else None
+    return _claim_of(rows, claimer=claimer) if rows else None
 
 
-def _claim_of(rows: list[dict]) -> Claim:
+def _claim_of(rows: list[dict], *, claimer: UUID) -> Claim:
     first = rows[0]
     return Claim(
         batch_id=first["batch_id"],
@@ -107,6 +105,7 @@ def _claim_of(rows: list[dict]) -> Claim:
                 position=row["position"],
                 url=row["url"],
                 title=row["title"],
+                claimer=claimer,
             )
             for row in rows
         ),

@@ -23,6 +23,7 @@ RECORDED_FIELDS = (
     "redirect_target",
     "normalized_title",
     "note",
+    "claimed_by",  # None: the row is no longer held
     "completion_order",
 )
 
@@ -30,27 +31,28 @@ RECORDED_FIELDS = (
 def results_record(*, outcomes: Sequence[tuple[ClaimedRow, Outcome]]) -> int:
     """Store the outcomes of claimed rows, and bump their batches' counters, in one transaction.
 
-    Rows that are no longer being checked (recovered or cancelled meanwhile) are skipped.
-    Returns how many were stored.
+    Rows no longer held by the process that claimed them (given back because it was taken for
+    dead, or cancelled meanwhile) are skipped: whoever holds them now stores them. Returns how
+    many were stored.
     """
     if not outcomes:
         return 0
     with write_transaction():
-        running = set(
+        held = set(
             Result.objects.filter(
                 pk__in=[row.pk for row, _ in outcomes], status=Result.Status.RUNNING
-            ).values_list("pk", flat=True)
+            ).values_list("pk", "claimed_by_id")
         )
         by_batch: dict = {}
         for row, outcome in outcomes:
-            if row.pk in running:
+            if (row.pk, row.claimer) in held:
                 by_batch.setdefault(row.batch_id, []).append((row, outcome))
         values = []
         for batch_id, stored in by_batch.items():
             first = _batch_count(batch_id=batch_id, outcomes=[o for _, o in stored])
             if first is not None:
                 values += [
-                    (*_recorded(outcome), order, row.pk)
+                    (*_recorded(outcome), None, order, row.pk)
                     for order, (row, outcome) in enumerate(stored, start=first)
                 ]
         if values:
@@ -59,7 +61,7 @@ def results_record(*, outcomes: Sequence[tuple[ClaimedRow, Outcome]]) -> int:
 
 
 def _recorded(outcome: Outcome) -> tuple:
-    """An outcome's values for RECORDED_FIELDS, but the completion order."""
+    """An outcome's values for RECORDED_FIELDS, but the claimer and the completion order."""
     return (
         Result.Status(outcome.verdict).value,
         outcome.http_status,

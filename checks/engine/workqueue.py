@@ -1,19 +1,24 @@
-"""The work queue kept in the database: rows in, rows given back, batches cancelled, rows of dead
-workers recovered. Claiming is in engine/claims.py, storing outcomes in engine/outcomes.py."""
+"""The work queue kept in the database: rows in, rows given back, batches cancelled. Claiming is
+in engine/claims.py, storing outcomes in engine/outcomes.py, reaping dead claimers in
+engine/registry.py."""
 
 # Every transition is a conditional UPDATE inside a short transaction, so any number of threads
 # and processes can share the queue: a row is checked by whoever claimed it, and only once.
 
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.db import connection, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from checks.models import Batch, Result
+
+if TYPE_CHECKING:
+    from checks.engine.claims import ClaimedRow
 
 # The columns results_insert() is given values for; the others get their model defaults.
 INSERTED_FIELDS = ("batch", "position", "url", "title", "api_url")
@@ -66,31 +71,35 @@ def results_insert(*, batch_id, rows: Iterable[tuple[str, str, str]]) -> None:
         )
 
 
-def results_release(*, pks: Collection[int]) -> int:
-    """Give claimed rows that were not checked back to the queue; those of a batch cancelled
-    meanwhile are counted as not checked instead. Returns how many went back to the queue."""
-    return _running_release(Result.objects.filter(pk__in=pks, status=Result.Status.RUNNING))
-
-
-def results_recover_stale(*, lease_seconds: float) -> int:
-    """Give back rows whose worker has held them longer than any check can take (it died), as
-    results_release() does. Returns how many went back to the queue."""
-    cutoff = timezone.now() - timedelta(seconds=lease_seconds)
-    return _running_release(
-        Result.objects.filter(status=Result.Status.RUNNING, claimed_at__lt=cutoff)
-    )
-
-
-def _running_release(rows) -> int:
+def results_release(*, rows: Iterable["ClaimedRow"]) -> int:
+    """Give claimed rows that were not checked back to the queue, those still claimed by whoever
+    claimed them here; those of a batch cancelled meanwhile are counted as not checked instead.
+    Returns how many went back to the queue."""
+    by_claimer: dict[UUID, list[int]] = {}
+    for row in rows:
+        by_claimer.setdefault(row.claimer, []).append(row.pk)
+    claims = Q()
+    for claimer, pks in by_claimer.items():
+        claims |= Q(pk__in=pks, claimed_by_id=claimer)
+    if not by_claimer:
+        return 0
     with write_transaction():
-        requeued = rows.filter(batch__status=Batch.Status.RUNNING).update(
-            status=Result.Status.PENDING, claimed_at=None
-        )
-        # What is still running of `rows` belongs to batches that are no longer running.
-        per_batch = rows.values("batch_id").annotate(rows=models.Count("pk"))
-        for batch_id, count in per_batch.values_list("batch_id", "rows"):
-            Batch.objects.filter(pk=batch_id).update(cancelled_count=F("cancelled_count") + count)
-        rows.update(status=Result.Status.CANCELLED)
+        return len(running_release(Result.objects.filter(claims, status=Result.Status.RUNNING)))
+
+
+def running_release(rows) -> list[int]:
+    """Put `rows` (running rows whose claimer has let go of them) back in the queue, or count
+    them as not checked where their batch is no longer running. Returns the ids requeued. Runs in
+    the caller's transaction."""
+    requeued = list(rows.filter(batch__status=Batch.Status.RUNNING).values_list("pk", flat=True))
+    Result.objects.filter(pk__in=requeued, status=Result.Status.RUNNING).update(
+        status=Result.Status.PENDING, claimed_at=None, claimed_by=None
+    )
+    # What is still running of `rows` belongs to batches that are no longer running.
+    per_batch = rows.values("batch_id").annotate(rows=models.Count("pk"))
+    for batch_id, count in per_batch.values_list("batch_id", "rows"):
+        Batch.objects.filter(pk=batch_id).update(cancelled_count=F("cancelled_count") + count)
+    rows.update(status=Result.Status.CANCELLED, claimed_by=None)
     return requeued
 
 

@@ -35,7 +35,7 @@ class Ticket:
     """What one hand-in asked to store, and whether it is stored."""
 
     outcomes: Sequence[tuple[ClaimedRow, Outcome]] = ()
-    unchecked: Sequence[int] = ()  # pks of claimed rows given back unchecked
+    unchecked: Sequence[ClaimedRow] = ()  # claimed rows given back unchecked
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
@@ -74,14 +74,14 @@ class _Writer:
 
     def _store(self, tickets: list[Ticket]) -> None:
         outcomes = [pair for ticket in tickets for pair in ticket.outcomes]
-        unchecked = [pk for ticket in tickets for pk in ticket.unchecked]
+        unchecked = [row for ticket in tickets for row in ticket.unchecked]
         try:
             results_record(outcomes=outcomes)
             if unchecked:
-                results_release(pks=unchecked)
+                results_release(rows=unchecked)
         except Exception as exc:
-            # The rows stay claimed: a Celery task retries, and the sweep gives the thread
-            # pool's rows back once their lease ends. The next round starts on a fresh
+            # The rows stay claimed: a Celery task retries, and the thread pool's rows go back
+            # to the queue when this process exits (or dies). The next round starts on a fresh
             # connection.
             logger.exception("storing %d outcomes failed", len(outcomes))
             for ticket in tickets:
@@ -103,7 +103,7 @@ def outcomes_submit(outcomes: Sequence[tuple[ClaimedRow, Outcome]]) -> Ticket:
 
 def unchecked_submit(rows: Iterable[ClaimedRow]) -> Ticket:
     """Give claimed rows back unchecked with the next transaction (workqueue.results_release)."""
-    return _writer_get().submit(Ticket(unchecked=[row.pk for row in rows]))
+    return _writer_get().submit(Ticket(unchecked=list(rows)))
 
 
 def writer_flush(*, timeout: float | None = None) -> None:

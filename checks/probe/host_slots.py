@@ -8,7 +8,9 @@
 # between attempts. A waiter also tries again whenever its short wait ends, so a lost token costs
 # one poll, never a hang.
 #
-# The lease bounds how long the slot of a process killed while holding it stays taken.
+# The lease is short (about the heartbeat timeout): it bounds how long the slots of a process
+# killed while holding them stay taken. A live process keeps its slots however long its requests
+# run, because its heartbeat calls held_slots_renew(), which pushes their leases forward.
 
 import logging
 import os
@@ -63,6 +65,29 @@ end
 return 0
 """
 
+# KEYS[i]: the holders of slot i (a key repeats for each slot of its host); ARGV[2i-1], ARGV[2i]:
+# that slot's holder id and lease (ms). Returns how many were renewed. A holder no longer in the
+# set stays out: its lease lapsed (no renewal came for a whole lease: the process stalled, or
+# Redis was out of reach) and a taker dropped it, so rejoining could make one holder too many.
+# Its request runs on uncounted until it ends; we accept that rare overshoot rather than stop a
+# request half-way. A lapsed holder still in the set is renewed: nobody has taken a slot since it
+# lapsed, or they would have dropped it.
+RENEW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local renewed = 0
+for i, key in ipairs(KEYS) do
+    local holder = ARGV[2 * i - 1]
+    if redis.call('ZSCORE', key, holder) then
+        redis.call('ZADD', key, 'XX', now + tonumber(ARGV[2 * i]), holder)
+        local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+        redis.call('PEXPIRE', key, tonumber(last[2]) - now + 1)
+        renewed = renewed + 1
+    end
+end
+return renewed
+"""
+
 
 class HostLimiterUnavailable(requests.ConnectionError):
     """The Redis server that keeps the per-host caps failed, so the request was not sent."""
@@ -83,10 +108,42 @@ def redis_host_slot(
     lease_ms = max(1, round(lease_seconds * 1000))
     while not _ask(redis_url, limiter.acquire, keys=[key], args=[holder, limit, lease_ms]):
         _ask(redis_url, limiter.client.blpop, keys=[key + ":wake"], timeout=WAKE_POLL_SECONDS)
+    with _lock:
+        _held[holder] = _Held(limiter=limiter, key=key, holder=holder, lease_ms=lease_ms)
     try:
         yield
     finally:
+        with _lock:
+            # Absent in a child forked while this thread held the slot.
+            _held.pop(holder, None)
         _release(limiter=limiter, key=key, holder=holder, limit=limit)
+
+
+def held_slots_renew() -> int:
+    """Push forward the lease of every slot this process holds, each by its own lease from now;
+    the process's heartbeat calls it. Returns how many were renewed. A Redis that fails is
+    logged, never raised, so that the heartbeat goes on."""
+    with _lock:
+        held = list(_held.values())
+    by_url: dict[str, list[_Held]] = {}
+    for slot in held:
+        by_url.setdefault(slot.limiter.url, []).append(slot)
+    return sum(_renew(slots=slots) for slots in by_url.values())
+
+
+def _renew(*, slots: list["_Held"]) -> int:
+    """Renew `slots`, all kept in one Redis server, in one round trip."""
+    limiter = slots[0].limiter
+    args = [value for slot in slots for value in (slot.holder, slot.lease_ms)]
+    try:
+        return int(limiter.renew(keys=[slot.key for slot in slots], args=args))
+    except redis.RedisError:
+        # The requests go on; their slots stay taken until their leases end, and the next beat
+        # tries again.
+        logger.warning(
+            "could not renew %d slots at %s", len(slots), _shown(limiter.url), exc_info=True
+        )
+        return 0
 
 
 def _release(*, limiter: "_Limiter", key: str, holder: str, limit: int) -> None:
@@ -99,28 +156,50 @@ def _release(*, limiter: "_Limiter", key: str, holder: str, limit: int) -> None:
         )
 
 
-# --- One client per Redis URL and process ------------------------------------------------------
+# --- One client per Redis URL, and the slots held, in each process -----------------------------
 
 
 @dataclass(frozen=True)
 class _Limiter:
     url: str
-    pid: int
     client: redis.Redis
     acquire: Script
     release: Script
+    # On a client of its own whose short timeout keeps a hung Redis from holding up the
+    # heartbeat that renews, which must also beat in the database.
+    renew: Script
+
+
+@dataclass(frozen=True)
+class _Held:
+    limiter: _Limiter
+    key: str
+    holder: str
+    lease_ms: int
 
 
 _lock = threading.Lock()
 _limiters: dict[str, _Limiter] = {}
+_held: dict[str, _Held] = {}
+
+
+def _forget_in_child() -> None:
+    """A forked child holds none of its parent's slots; the parent's connections are not its
+    own, nor is the lock, which another of the parent's threads may have held at the fork."""
+    global _lock
+    _lock = threading.Lock()
+    _limiters.clear()
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def _limiter(*, redis_url: str) -> _Limiter:
-    """This process's client for `redis_url`, made on first use and again in a forked child
-    (whose inherited connections belong to its parent)."""
+    """This process's client for `redis_url`, made on first use."""
     with _lock:
         limiter = _limiters.get(redis_url)
-        if limiter is None or limiter.pid != os.getpid():
+        if limiter is None:
             try:
                 client = redis.Redis.from_url(
                     redis_url,
@@ -135,12 +214,18 @@ def _limiter(*, redis_url: str) -> _Limiter:
                 raise HostLimiterUnavailable(
                     f"the host limiter URL {_shown(redis_url)} is not usable: {exc}"
                 ) from None
+            renewer = redis.Redis.from_url(
+                redis_url,
+                socket_connect_timeout=2,
+                socket_timeout=2,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
+            )
             limiter = _Limiter(
                 url=redis_url,
-                pid=os.getpid(),
                 client=client,
                 acquire=client.register_script(ACQUIRE),
                 release=client.register_script(RELEASE),
+                renew=renewer.register_script(RENEW),
             )
             _limiters[redis_url] = limiter
         return limiter

@@ -20,10 +20,11 @@ from checks.probe.destinations import (
 )
 from checks.probe.hosts import host_port, host_value
 
-# Longer than a request can hold its slot (3 attempts of a 3.05 s connect and 10 s read timeout,
-# plus 2 waits of up to 30 s for Retry-After: about 100 s), so a live request never loses it;
-# short enough that a killed worker's slot is back within two minutes.
-DEFAULT_LEASE_SECONDS = 120.0
+# How long a Redis-kept slot stays taken after a process is killed holding it: the heartbeat
+# timeout, so its slots come back when its claims do. A live process's heartbeat renews the leases
+# of the slots it holds every few seconds (host_slots.held_slots_renew), so a request keeps its
+# slot however long it runs; the lease need only outlast a few missed beats.
+DEFAULT_LEASE_SECONDS = 20.0
 
 _lock = threading.Lock()
 _slots: dict[tuple[str, int], threading.BoundedSemaphore] = {}

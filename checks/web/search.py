@@ -13,7 +13,8 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import formats
 
-from checks.models import Batch, BatchQuerySet
+from checks.models import Batch
+from checks.querysets import BatchQuerySet
 
 # Result rows one query searches at most (fewer than one slice only for a larger batch): a few
 # tens of milliseconds, the most a search may overrun its budget.

@@ -1,15 +1,20 @@
 """The per-host cap kept in Redis (checks/probe/host_slots.py), against a real redis-server."""
 
+import multiprocessing
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis
 
 from checks.probe import host_slots
-from checks.probe.host_slots import redis_host_slot
+from checks.probe.host_slots import held_slots_renew, redis_host_slot
 from checks.probe.outcome import Verdict
 from checks.probe.page import page_check
 from checks.probe.session import WikiSession
@@ -46,16 +51,17 @@ with ThreadPoolExecutor(max_workers=8) as pool:
     list(pool.map(send, range(8)))
 """
 
-# Reads Redis's clock, takes a slot, says when it started trying, then holds the slot forever.
+# Takes a slot and holds it forever, renewing its lease five times a second as a heartbeat
+# would; says when it has renewed it once.
 HOLDER = """
-import sys, threading, redis
-from checks.probe.host_slots import redis_host_slot
+import sys, threading
+from checks.probe.host_slots import held_slots_renew, redis_host_slot
 
 url, redis_url, lease = sys.argv[1], sys.argv[2], float(sys.argv[3])
-seconds, micros = redis.Redis.from_url(redis_url).time()
 with redis_host_slot(url=url, limit=2, redis_url=redis_url, lease_seconds=lease):
-    print(seconds * 1000 + micros // 1000, flush=True)
-    threading.Event().wait()
+    print(held_slots_renew(), flush=True)
+    while not threading.Event().wait(0.2):
+        held_slots_renew()
 """
 
 
@@ -73,6 +79,40 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
 def wiki() -> Iterator[FakeWiki]:
     with FakeWiki(latency_ms=50) as server:
         yield server
+
+
+@dataclass
+class RedisServer:
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server of this test's own, which it may stop."""
+    port = free_port()
+    server = RedisServer(
+        url=f"redis://127.0.0.1:{port}/0",
+        process=subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+        ),
+    )
+    wait_until(lambda: redis_answers(server.url), timeout=15)
+    yield server
+    server.stop()
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        return False
 
 
 def redis_now_ms(client: redis.Redis) -> int:
@@ -109,16 +149,18 @@ def test_two_processes_together_never_exceed_the_cap(
     assert wiki.peak_concurrency_by_host[host] == 3
 
 
-def test_slot_of_a_killed_process_frees_itself_after_the_lease(
+def test_slot_of_a_killed_process_frees_itself_one_lease_after_its_last_renewal(
     redis_client: redis.Redis, redis_url: str
 ) -> None:
     url, lease_seconds = "http://killed.example/wiki/Ocean", 2.0
     holder = python_process(HOLDER, url, redis_url, str(lease_seconds))
-    line = holder.stdout.readline()
-    assert line, holder.communicate()[1]
-    holder_started_ms = int(line)
+    assert holder.stdout.readline() == "1\n", holder.communicate()[1]
+    # Past its first lease, so that only renewals can have kept the slot.
+    started_ms = redis_now_ms(redis_client)
+    wait_until(lambda: redis_now_ms(redis_client) > started_ms + lease_seconds * 1000)
     holder.kill()
     holder.wait()
+    killed_at_ms = redis_now_ms(redis_client)
     taken_at_ms: list[int] = []
     # Live holders' longer leases keep the key alive, as steady traffic would: only the dead
     # holder's own lease can free its slot.
@@ -131,14 +173,78 @@ def test_slot_of_a_killed_process_frees_itself_after_the_lease(
             taken_at_ms.append(redis_now_ms(redis_client))
 
     with redis_host_slot(url=url, limit=2, redis_url=redis_url, lease_seconds=live_lease_seconds):
-        first_at_ms = redis_now_ms(redis_client)
         waiter = threading.Thread(target=take_a_slot)
         waiter.start()
         wait_until(lambda: taken_at_ms, timeout=lease_seconds + 15)
     waiter.join()
 
-    assert first_at_ms < holder_started_ms + lease_seconds * 1000
-    assert taken_at_ms[0] >= holder_started_ms + lease_seconds * 1000
+    # Its last renewal came at most 0.2 s before the kill; 0.8 s more allows for a slow machine,
+    # and 1 s after the lease for a waiter's poll.
+    assert killed_at_ms + 1000 <= taken_at_ms[0] <= killed_at_ms + lease_seconds * 1000 + 1000
+
+
+def test_slot_renewed_by_its_holder_is_kept_past_its_lease(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    url = "http://renewed.example/wiki/Ocean"
+    released = threading.Event()
+    taken_after_release: list[bool] = []
+
+    def take_the_slot() -> None:
+        with redis_host_slot(url=url, limit=1, redis_url=redis_url, lease_seconds=60):
+            taken_after_release.append(released.is_set())
+
+    with redis_host_slot(url=url, limit=1, redis_url=redis_url, lease_seconds=1):
+        taker = threading.Thread(target=take_the_slot)
+        taker.start()
+        renewed = []
+        # Three leases long, renewed five times a second as a heartbeat would.
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            renewed.append(held_slots_renew())
+            threading.Event().wait(0.2)
+        released.set()
+    taker.join(timeout=15)
+
+    assert set(renewed) == {1}
+    assert taken_after_release == [True]
+
+
+def test_released_slot_is_no_longer_renewed(redis_client: redis.Redis, redis_url: str) -> None:
+    with redis_host_slot(url="http://done.example/", limit=1, redis_url=redis_url, lease_seconds=5):
+        renewed_while_held = held_slots_renew()
+
+    renewed_after = held_slots_renew()
+
+    assert (renewed_while_held, renewed_after) == (1, 0)
+
+
+def test_forked_child_renews_none_of_its_parents_slots(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    fork = multiprocessing.get_context("fork")
+
+    with redis_host_slot(url="http://fork.example/", limit=1, redis_url=redis_url, lease_seconds=5):
+        with ProcessPoolExecutor(max_workers=1, mp_context=fork) as child:
+            renewed_by_child = child.submit(held_slots_renew).result(timeout=30)
+        renewed_by_parent = held_slots_renew()
+
+    assert (renewed_by_child, renewed_by_parent) == (0, 1)
+
+
+def test_redis_outage_during_renewal_is_logged_not_raised(
+    own_redis: "RedisServer", caplog: pytest.LogCaptureFixture
+) -> None:
+    slot = redis_host_slot(
+        url="http://outage.example/", limit=1, redis_url=own_redis.url, lease_seconds=5
+    )
+    with slot:
+        own_redis.stop()
+
+        renewed = held_slots_renew()
+
+    assert renewed == 0
+    assert any(record.msg.startswith("could not renew") for record in caplog.records)
 
 
 def test_release_wakes_a_waiter_without_waiting_for_its_poll(

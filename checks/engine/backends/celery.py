@@ -8,8 +8,8 @@ them."""
 # its rows in flight elsewhere claimed, so each page is checked once.
 #
 # The sweep, run by one worker at a time, is what makes a lost message lose nothing: it requeues
-# rows whose worker died (their lease ran out) and, once the broker's queue is empty, publishes
-# again the pending rows of batches no worker is busy with.
+# and publishes at once the rows of workers that died (engine/registry.py), and, once the broker's
+# queue is empty, publishes again the pending rows of batches no worker is busy with.
 
 import logging
 import threading
@@ -26,11 +26,12 @@ from checks import conf
 from checks.engine.backends import backend
 from checks.engine.backends.base import Backend
 from checks.engine.claims import Claim, ClaimedRow, results_claim_ids
+from checks.engine.heartbeat import process_start
 from checks.engine.sweep import work_sweep
 from checks.engine.units import unit_check, unit_failed
 from checks.engine.workqueue import results_release
 from checks.engine.writer import outcomes_submit
-from checks.models import Batch, Result
+from checks.models import Batch, CheckProcess, Result
 from checks.probe.mediawiki import TITLES_PER_REQUEST
 from checks.probe.outcome import Outcome
 from wikicheck_site.celery import app
@@ -128,7 +129,7 @@ def chunk_check(*, result_ids: list[int], api: bool) -> int:
     units = [result_ids] if api else [[pk] for pk in result_ids]
     tickets = []
     for ids in units:
-        claim = results_claim_ids(ids=ids, lease_seconds=conf.current().lease_seconds)
+        claim = results_claim_ids(ids=ids)
         if claim is not None:
             tickets.append(outcomes_submit(_outcomes(claim)))
     # Acknowledged (by returning) only once every outcome is stored.
@@ -144,7 +145,7 @@ def _outcomes(claim: Claim) -> list[tuple[ClaimedRow, Outcome]]:
         return unit_failed(claim, error=exc)
     except BaseException:
         # The worker is stopping mid-check: the rows go back to the queue at once.
-        results_release(pks=[row.pk for row in claim.rows])
+        results_release(rows=claim.rows)
         raise
 
 
@@ -152,29 +153,27 @@ def _outcomes(claim: Claim) -> list[tuple[ClaimedRow, Outcome]]:
 
 
 def pending_republish() -> int:
-    """Sweep (rows whose worker died go back to the queue) and, when the broker's queue is
-    empty, publish again the pending rows no message may carry any more; returns how many tasks
-    were sent."""
-    work_sweep()
+    """Sweep (the rows of workers that died go back to the queue, and are published at once)
+    and, when the broker's queue is empty, publish again the pending rows no message may carry
+    any more; returns how many tasks were sent."""
+    # The dead worker's messages come back only after the broker's visibility timeout (an hour).
+    sent = _publish(Result.objects.filter(pk__in=work_sweep(), status=Result.Status.PENDING))
     if queue_length():
-        return 0
+        return sent
     now = timezone.now()
     # A worker checking some of a batch's rows is likely to hold tasks for its other pending
     # rows too; the batch is looked at again once nothing of it is in hand.
-    in_hand = Result.objects.filter(
-        status=Result.Status.RUNNING,
-        claimed_at__gte=now - timedelta(seconds=conf.current().lease_seconds),
-    ).values("batch_id")
+    in_hand = Result.objects.filter(status=Result.Status.RUNNING).values("batch_id")
     pending = Result.objects.filter(
         status=Result.Status.PENDING,
         batch__status=Batch.Status.RUNNING,
         # A batch being published right now is left to its publisher.
         batch__created_at__lt=now - PUBLISH_GRACE,
     ).exclude(batch_id__in=in_hand)
-    sent = _publish(pending)
-    if sent:
-        logger.warning("published %d chunks again for pending rows no message carried", sent)
-    return sent
+    again = _publish(pending)
+    if again:
+        logger.warning("published %d chunks again for pending rows no message carried", again)
+    return sent + again
 
 
 def queue_length() -> int:
@@ -196,6 +195,9 @@ def _sweeps_start(**kwargs) -> None:
         # would put a second set of workers on the same wikis.
         logger.warning("WIKICHECK_BACKEND is not 'celery': this worker will not sweep")
         return
+    # Before the first task: the rows of workers that died on this machine go back at once.
+    process_start(kind=CheckProcess.Kind.CELERY)
+    connection.close()
     _sweeps_stop.clear()
     threading.Thread(target=_sweeps, name="wikicheck-sweeper", daemon=True).start()
 

@@ -169,8 +169,8 @@ class _Pool:
                         next_sweep = time.monotonic() + conf.current().sweep_seconds
                     self._top_up()
                 except Exception:
-                    # Rows claimed meanwhile stay claimed until their lease ends; a later
-                    # sweep gives them back. Keep feeding the workers.
+                    # Rows claimed meanwhile stay claimed until this process exits (or dies and
+                    # another's sweep gives them back). Keep feeding the workers.
                     logger.exception("the feeder failed a round; trying again")
                     connection.close()
                     time.sleep(1)
@@ -203,7 +203,7 @@ class _Pool:
                 self._submit(claim)
 
     def _sweep(self) -> None:
-        """Requeue rows a dead worker held, look for work again, and learn of cancellations
+        """Requeue rows a dead process held, look for work again, and learn of cancellations
         made in other processes."""
         work_sweep()
         with self._condition:

@@ -1,8 +1,12 @@
 """Check a list of pages from a script: the web form's pipeline, with the results on stdout."""
 
 import os
+import signal
 import sys
+import threading
 from argparse import ArgumentTypeError
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from time import sleep
 from typing import Any
@@ -15,8 +19,9 @@ from tqdm import tqdm
 
 from checks import conf, exports
 from checks.batches import QuotaExceeded, batch_cancel, batch_create
+from checks.engine.heartbeat import process_start
 from checks.intake.reading import UnreadableText, text_decode
-from checks.models import Batch, Result
+from checks.models import Batch, CheckProcess, Result
 from checks.web.forms import BatchForm
 
 FAIL_ON_STATUSES = tuple(
@@ -29,7 +34,8 @@ POLL_MAX_SECONDS = 1.0
 # Exit codes: 1 is left to --fail-on, so a script can tell "pages are missing" from a mistake.
 EXIT_FAILED_ON = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a writer killed by it
 # The command-line option each form field comes from, to name it in error messages.
 FORM_FIELD_OPTIONS = {"urls": "FILE", "wiki": "--wiki", "mode": "--mode", "timeout": "--timeout"}
@@ -40,8 +46,8 @@ class Command(BaseCommand):
         "Check the pages listed in FILE (one URL or title per line, as in the web form; '-' "
         "reads stdin) as a batch owned by --user, stored in its history, and write the results "
         "as CSV or JSON. Exit codes: 0 done, 1 a status named by --fail-on occurred, 2 invalid "
-        "input or options, or the user over a quota (nothing stored), 130 interrupted (the "
-        "batch is cancelled)."
+        "input or options, or the user over a quota (nothing stored), 130 interrupted by Ctrl-C "
+        "or 143 by SIGTERM (the batch is cancelled; the checks made are stored)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -87,18 +93,23 @@ class Command(BaseCommand):
         )
         if not form.is_valid():
             raise CommandError(_form_errors(form), returncode=EXIT_USAGE)
+        # Registered before the batch exists, so the rows of a checkpages killed earlier on this
+        # machine are back in the queue first.
+        process_start(kind=CheckProcess.Kind.CHECKPAGES)
         try:
             batch = batch_create(owner=owner, **form.submission())
         except QuotaExceeded as exc:
             raise CommandError(f"Nothing was stored: {exc}", returncode=EXIT_USAGE) from None
         try:
-            self._wait(batch, progress=not options["quiet"] and self.stderr.isatty())
-        except KeyboardInterrupt:
-            # Checks in flight are still stored: the pool's exit hook lets them finish.
+            with _terminate_interrupts():
+                self._wait(batch, progress=not options["quiet"] and self.stderr.isatty())
+        except (KeyboardInterrupt, Terminated) as exc:
+            # Checks in flight are still stored: the pool's exit hook lets them finish, and the
+            # process leaves the registry only then (engine/heartbeat.py).
             batch_cancel(batch=batch)
             raise CommandError(
                 f"Interrupted: batch {batch.pk} cancelled; the checks already made are stored.",
-                returncode=EXIT_INTERRUPTED,
+                returncode=EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED,
             ) from None
         self._write(batch, export_format=options["format"], output=options["output"])
         if not options["quiet"]:
@@ -145,6 +156,28 @@ class Command(BaseCommand):
             chunks.close()
             os.dup2(os.open(os.devnull, os.O_WRONLY), binary.fileno())
             raise SystemExit(EXIT_BROKEN_PIPE) from None
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: stop as Ctrl-C stops, instead of dying with checks unstored."""
+
+
+@contextmanager
+def _terminate_interrupts() -> Iterator[None]:
+    """SIGTERM raises Terminated in the main thread for the duration (a signal is handled there
+    only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _statuses(value: str) -> tuple[str, ...]:

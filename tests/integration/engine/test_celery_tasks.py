@@ -145,19 +145,14 @@ def test_running_a_chunk_again_checks_nothing_twice(owner, fake_wiki):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_chunk_takes_over_rows_whose_worker_died_but_not_rows_being_checked(
-    owner, fake_wiki, settings
-):
-    settings.WIKICHECK_LEASE_SECONDS = 60
-    batch = page_batch(owner, fake_wiki, ["Abandoned", "In flight"])
-    long_ago = timezone.now() - timedelta(seconds=61)
-    batch.results.filter(title="Abandoned").update(status="running", claimed_at=long_ago)
+def test_a_chunk_checks_its_waiting_rows_but_not_rows_being_checked(owner, fake_wiki):
+    batch = page_batch(owner, fake_wiki, ["Waiting", "In flight"])
     batch.results.filter(title="In flight").update(status="running", claimed_at=timezone.now())
 
     chunk_check(result_ids=ids_of(batch), api=False)
 
-    assert statuses(batch) == {"Abandoned": "exists", "In flight": "running"}
-    assert fake_wiki.requests_by_title == {"Abandoned": 1}
+    assert statuses(batch) == {"Waiting": "exists", "In flight": "running"}
+    assert fake_wiki.requests_by_title == {"Waiting": 1}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -200,20 +195,22 @@ def test_a_batch_submitted_while_the_broker_is_down_stays_pending_and_is_swept_l
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sweep_requeues_rows_whose_worker_died_and_publishes_them(
-    owner, fake_wiki, celery_broker, settings
+def test_the_sweep_requeues_rows_whose_worker_died_and_publishes_them_at_once(
+    owner, fake_wiki, celery_broker, dead_process
 ):
-    settings.WIKICHECK_LEASE_SECONDS = 60
     batch = page_batch(owner, fake_wiki, ["Abandoned", "Waiting"])
     redis.Redis.from_url(celery_broker).flushdb()
-    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    long_ago = timezone.now() - timedelta(minutes=2)
-    batch.results.filter(title="Abandoned").update(status="running", claimed_at=long_ago)
+    batch.results.filter(title="Abandoned").update(
+        status="running", claimed_at=timezone.now(), claimed_by=dead_process
+    )
 
     sent = pending_republish()
 
     assert statuses(batch) == {"Abandoned": "pending", "Waiting": "pending"}
+    # The dead worker's row at once; the rest of its chunk once the queue is empty.
     assert (sent, queue_length()) == (1, 1)
+    chunk_check(result_ids=ids_of(batch)[:1], api=False)
+    assert statuses(batch) == {"Abandoned": "exists", "Waiting": "pending"}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,16 +1,15 @@
 import threading
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from checks.engine.claims import Claim, ClaimedRow, results_claim
 from checks.engine.outcomes import results_record
-from checks.engine.workqueue import batch_cancel_rows, results_recover_stale, results_release
+from checks.engine.workqueue import batch_cancel_rows, results_release
 from checks.models import Batch, Result
 from checks.probe.outcome import Outcome, Verdict
 
@@ -129,37 +128,6 @@ def test_concurrent_claims_and_records_finish_the_batch_exactly_once():
 
 
 @pytest.mark.django_db
-def test_rows_claimed_longer_than_the_lease_go_back_to_the_queue():
-    batch = make_batch(3)
-    stale, fresh = claim_one(), claim_one()
-    Result.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
-
-    requeued = results_recover_stale(lease_seconds=60)
-
-    assert requeued == 1
-    assert dict(batch.results.values_list("pk", "status")) == {
-        stale.pk: "pending",
-        fresh.pk: "running",
-        batch.results.get(position=2).pk: "pending",
-    }
-
-
-@pytest.mark.django_db
-def test_stale_rows_of_a_cancelled_batch_are_counted_as_not_checked():
-    batch = make_batch(2)
-    stale = claim_one()
-    Result.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
-    batch_cancel_rows(batch_id=batch.pk)
-
-    requeued = results_recover_stale(lease_seconds=60)
-
-    batch.refresh_from_db()
-    assert requeued == 0
-    assert set(batch.results.values_list("status", flat=True)) == {"cancelled"}
-    assert (batch.cancelled_count, batch.pending_count, batch.is_settled) == (2, 0, True)
-
-
-@pytest.mark.django_db
 def test_api_rows_are_claimed_together_per_batch_and_api():
     en, de = "https://en.wikipedia.org/w/api.php", "https://de.wikipedia.org/w/api.php"
     batch = make_batch(7, api_urls=(en, de))
@@ -245,7 +213,7 @@ def test_released_rows_go_back_to_the_queue():
     batch = make_batch(100)
     rows = [claim.rows[0] for claim in results_claim(units=10, api_limit=50)]
 
-    requeued = results_release(pks=[row.pk for row in rows[3:]])
+    requeued = results_release(rows=rows[3:])
 
     assert requeued == 7
     assert batch.results.filter(status="running").count() == 3
@@ -258,7 +226,7 @@ def test_rows_released_after_their_batch_was_cancelled_are_counted_as_not_checke
     rows = [claim.rows[0] for claim in results_claim(units=2, api_limit=50)]
     batch_cancel_rows(batch_id=batch.pk)
 
-    requeued = results_release(pks=[row.pk for row in rows])
+    requeued = results_release(rows=rows)
 
     batch.refresh_from_db()
     assert requeued == 0

@@ -1,0 +1,58 @@
+"""The queries batches and results are read with, named for what they find."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
+
+
+class BatchQuerySet(models.QuerySet):
+    def mentioning(self, text: str) -> "BatchQuerySet":
+        """Batches with a result whose URL or title contains `text` (any case).
+
+        A correlated EXISTS reads each batch's results through the batch index and stops at the
+        first match; a join would need DISTINCT over every matching result.
+        """
+        results = self.model._meta.get_field("results").related_model
+        matches = results.objects.filter(
+            Q(url__icontains=text) | Q(title__icontains=text), batch=OuterRef("pk")
+        )
+        return self.filter(Exists(matches))
+
+    def created_between(self, *, since: date | None, until: date | None) -> "BatchQuerySet":
+        """Batches created on or after `since` and on or before `until`, days in local time.
+
+        Compared as datetimes, not with __date, so the created_at index still applies.
+        """
+        batches = self
+        # The first and the last day a date can name bound nothing; the day after the last,
+        # and the first one's start east of UTC, are beyond what a datetime holds.
+        if since and since > date.min:
+            batches = batches.filter(created_at__gte=_day_start(since))
+        if until and until < date.max:
+            batches = batches.filter(created_at__lt=_day_start(until + timedelta(days=1)))
+        return batches
+
+    def pages_waiting(self) -> int:
+        """Pages of these batches still to be checked (being checked included)."""
+        running = self.filter(status=self.model.Status.RUNNING)
+        waiting = Sum(F("total") - F("done") - F("cancelled_count"), default=0)
+        return running.aggregate(pages=waiting)["pages"]
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class ResultQuerySet(models.QuerySet):
+    def completed_after(self, cursor: int) -> "ResultQuerySet":
+        """Results stored after the first `cursor` ones, in completion order."""
+        return self.filter(completion_order__gt=cursor).order_by("completion_order")
+
+    def with_status(self, status: str) -> "ResultQuerySet":
+        """Results of one status; "pending" includes those being checked."""
+        statuses = self.model.Status
+        if status == statuses.PENDING:
+            return self.filter(status__in=(statuses.PENDING, statuses.RUNNING))
+        return self.filter(status=status)
