@@ -1,8 +1,9 @@
 """Fault modes: `Fault:<mode>` titles answered the way a healthy wiki never answers (errors,
-redirects, stalls, resets, malformed answers); `python -m fakewiki --help` lists them."""
+redirects, stalls, drips, resets, malformed answers); `python -m fakewiki --help` lists them."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import socket
 import struct
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
 
 PREFIX = "Fault:"
 TRICKLE_INTERVAL_SECONDS = 0.2
+# Just within a read timeout of 2 s, so that only a deadline on the whole answer ends the wait.
+DRIP_INTERVAL_SECONDS = 1.5
+# The start of a 200 answer whose last header never ends: "." follows it, one byte at a time.
+DRIP_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nX-Drip: "
 
 # The table `python -m fakewiki --help` prints, as written.
 MODES_HELP = """\
@@ -51,6 +56,10 @@ Broken connections
   Fault:trickle         HEAD answers 405, so clients fall back to GET; GET answers 200 with
                         "Content-Length: 100000000", then one byte every 0.2 s until the client
                         hangs up, the server stops or `slow_seconds` x 10 have passed.
+  Fault:drip-headers    HEAD and GET alike: the status line and headers one byte every 1.5 s,
+                        a header that never ends, until the client hangs up, the server stops
+                        or `slow_seconds` x 10 have passed. Every read gets a byte in time;
+                        the answer never completes.
 
 Answers http.client rejects
   Fault:huge-headers    200 with a 70,000-byte header (http.client reads lines of 65,536).
@@ -180,6 +189,19 @@ def trickle_body(exchange: Exchange) -> None:
             return  # the client has hung up
 
 
+def drip_headers(exchange: Exchange) -> None:
+    # The headers never complete, so the connection cannot carry another request.
+    exchange.hang_up()
+    stop_at = time.monotonic() + exchange.wiki.slow_seconds * 10
+    for byte in itertools.chain(DRIP_HEAD, itertools.repeat(ord("."))):
+        try:
+            exchange.handler.wfile.write(bytes([byte]))
+        except OSError:
+            return  # the client has hung up
+        if time.monotonic() >= stop_at or not exchange.sleep(DRIP_INTERVAL_SECONDS):
+            return
+
+
 # --- Answers http.client rejects ---------------------------------------------------------------
 # The client drops the connection on reading them, so none is offered for reuse.
 
@@ -220,6 +242,7 @@ FAULTS: tuple[tuple[str, Callable[[Exchange], None]], ...] = (
     ("reset", reset_mid_headers),
     ("close", close_without_answer),
     ("trickle", trickle_body),
+    ("drip-headers", drip_headers),
     ("huge-headers", send_huge_header),
     ("many-headers", send_too_many_headers),
     ("bad-status", send_bad_status_line),

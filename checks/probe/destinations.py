@@ -5,7 +5,9 @@ connection's address against internal ranges (OWASP's SSRF advice). Knows nothin
 # retries included, and opens connections through GuardedPoolManager. Its connections resolve the
 # host once, keep the addresses `Destinations` allows, and connect to one of those: the address
 # checked is the address used, so a name re-pointed between the check and the connection (DNS
-# rebinding) gains nothing. TLS still verifies the certificate against the host name.
+# rebinding) gains nothing. TLS still verifies the certificate against the host name. Each socket
+# a request uses, new or kept alive, is also put under the running check's deadline
+# (probe/deadline.py).
 
 import ipaddress
 import socket
@@ -21,6 +23,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.poolmanager import PoolManager
 from urllib3.util import connection
 
+from checks.probe.deadline import deadline_start, socket_watch
 from checks.probe.hosts import host_allowed, url_allowed
 
 ALLOW_LIST = "WIKICHECK_ALLOWED_HOSTS"
@@ -119,6 +122,8 @@ class _AddressChecked:
         super().__init__(*args, **kwargs)
 
     def _new_conn(self) -> socket.socket:
+        # Before resolving and connecting, so that both count against the deadline.
+        deadline_start()
         name = self._dns_host.strip("[]")
         try:
             addresses = self.destinations.addresses_resolve(
@@ -140,11 +145,19 @@ class _AddressChecked:
                 error = exc
                 continue
             sys.audit("http.client.connect", self, self.host, self.port)
+            socket_watch(sock)
             return sock
         if isinstance(error, TimeoutError):
             message = f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
             raise ConnectTimeoutError(self, message) from error
         raise NewConnectionError(self, f"Failed to establish a new connection: {error}") from error
+
+    def request(self, *args, **kwargs) -> None:
+        # A connection kept alive since an earlier request: its socket serves this check now. (A
+        # new one is watched as _new_conn opens it, here or in the pool's _validate_conn.)
+        if self.sock is not None:
+            socket_watch(self.sock)
+        super().request(*args, **kwargs)
 
 
 class _CheckedHTTPConnection(_AddressChecked, HTTPConnection):

@@ -1,12 +1,14 @@
 """The fake wiki's fault modes, `Fault:<mode>` titles that misbehave (fakewiki/faults.py)."""
 
 import contextlib
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
+from fakewiki import faults
 from fakewiki.server import FakeWiki
 from tests.support import wait_until
 
@@ -121,6 +123,44 @@ def test_trickle_sends_headers_at_once_and_lets_the_client_hang_up(wiki: FakeWik
     wait_until(lambda: wiki.snapshot()["connections_open"] == 0)
 
 
+@pytest.mark.parametrize("method", ["HEAD", "GET"])
+def test_drip_headers_outlasts_a_read_timeout_longer_than_its_interval(
+    wiki: FakeWiki, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    monkeypatch.setattr(faults, "DRIP_INTERVAL_SECONDS", 0.05)
+    wiki.slow_seconds = 0.1  # the server gives up after a second
+    started = time.perf_counter()
+
+    response = requests.request(method, fault_url(wiki, "drip-headers"), timeout=(1, 0.5))
+
+    # Cut short by the server, not by the read timeout: the headers up to there were the answer.
+    assert time.perf_counter() - started >= 1
+    assert response.status_code == 200
+
+
+def test_drip_headers_sends_the_status_line_a_byte_at_a_time(wiki: FakeWiki) -> None:
+    with socket.create_connection(("127.0.0.1", wiki.port), timeout=5) as client:
+        client.sendall(b"HEAD /wiki/Fault:drip-headers HTTP/1.1\r\nHost: wiki\r\n\r\n")
+        first = client.recv(100)
+        started = time.perf_counter()
+        second = client.recv(100)
+
+        assert (first, second) == (b"H", b"T")
+        assert time.perf_counter() - started >= faults.DRIP_INTERVAL_SECONDS - 0.1
+
+
+def test_stop_ends_a_drip_at_once(wiki: FakeWiki) -> None:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(requests.get, fault_url(wiki, "drip-headers"), timeout=(1, 10))
+        wait_until(lambda: wiki.requests_total == 1)
+        started = time.perf_counter()
+
+        wiki.stop()
+
+        assert time.perf_counter() - started < 1
+        assert pending.exception(timeout=5) is not None
+
+
 @pytest.mark.parametrize(
     ("mode", "error"),
     [
@@ -150,6 +190,7 @@ FAULT_MODES = [
     "reset",
     "close",
     "trickle",
+    "drip-headers",
     "huge-headers",
     "many-headers",
     "bad-status",
