@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from checks.models import Batch, Result
+from checks.models import Batch, CheckProcess, Result
 
 BATCH_SIZE = 5000
 
@@ -207,3 +210,41 @@ def test_admin_reports_each_batch_whose_hosts_were_removed_and_starts_nothing(
         [f"{batch}: {refusal}" for batch in batches] + ["Started 0 new batches."]
     )
     assert Batch.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_admin_lists_the_checking_processes_with_their_heartbeat_and_rows_held(
+    admin_client, big_batch, django_assert_max_num_queries
+):
+    live = CheckProcess.objects.create(host="web-1", pid=4101, host_key="web-1:b:1")
+    silent = CheckProcess.objects.create(
+        host="worker-9",
+        pid=4102,
+        kind=CheckProcess.Kind.CELERY,
+        host_key="worker-9:b:1",
+        heartbeat_at=timezone.now() - timedelta(minutes=5),
+    )
+    big_batch.results.filter(position__lt=3).update(status="running", claimed_by=live)
+
+    with django_assert_max_num_queries(10):
+        response = admin_client.get(reverse("admin:checks_checkprocess_changelist"))
+
+    (live_row,) = [row for row in response.content.decode().split("<tr")[1:] if str(live) in row]
+    (silent_row,) = [r for r in response.content.decode().split("<tr")[1:] if str(silent) in r]
+    assert response.status_code == 200
+    assert '<td class="field-rows">3</td>' in live_row
+    assert '<td class="field-rows">0</td>' in silent_row
+    assert 'alt="True"' in live_row and 'alt="False"' in silent_row
+
+
+@pytest.mark.django_db
+def test_processes_are_read_only_in_the_admin(admin_client):
+    process = CheckProcess.objects.create(host="web-1", pid=4101, host_key="web-1:b:1")
+
+    add = admin_client.get(reverse("admin:checks_checkprocess_add"))
+    delete = admin_client.post(
+        reverse("admin:checks_checkprocess_delete", args=[process.pk]), {"post": "yes"}
+    )
+
+    assert (add.status_code, delete.status_code) == (403, 403)
+    assert CheckProcess.objects.filter(pk=process.pk).exists()

@@ -279,7 +279,12 @@ def test_the_cli_exits_with_2_on_a_bad_line_and_stores_nothing(cli_env):
     assert stored_batches(cli_env) == []
 
 
-def test_the_cli_cancels_the_batch_on_ctrl_c(cli_env, fake_wiki, tmp_path):
+@pytest.mark.parametrize(
+    ("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_the_cli_stops_on_ctrl_c_or_sigterm_storing_its_checks_in_flight(
+    cli_env, fake_wiki, tmp_path, stop, exit_code
+):
     fake_wiki.latency_ms = 500
     path = tmp_path / "pages.txt"
     path.write_text("\n".join(f"Slow {n}" for n in range(20)))
@@ -295,13 +300,20 @@ def test_the_cli_cancels_the_batch_on_ctrl_c(cli_env, fake_wiki, tmp_path):
         )
     wait_until(lambda: fake_wiki.requests_total > 0)
 
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     stdout, stderr = process.communicate(timeout=60)
 
-    assert process.returncode == 130, stderr
+    assert process.returncode == exit_code, stderr
     assert "Interrupted: batch" in stderr
     assert stdout == ""
     assert [status for status, _ in stored_batches(cli_env)] == ["cancelled"]
+    database = cli_env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        statuses = dict(db.execute("select status, count(*) from checks_result group by status"))
+        registered = db.execute("select count(*) from checks_checkprocess").fetchone()[0]
+    assert "running" not in statuses, "the checks in flight were stored"
+    assert statuses.get("exists", 0) >= 1
+    assert registered == 0, "the command left the process registry"
 
 
 def test_the_cli_ends_quietly_when_its_reader_stops_early(cli_env, tmp_path):

@@ -8,6 +8,7 @@ several machines would meet; the SQLite run skips it.
 
 import os
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -22,8 +23,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "celery-pass-123"
 HOST_CAP = 3
-WORKER_THREADS = 8
-LEASE_SECONDS = 6
+WORKER_THREADS = 8  # the default, said here because the test's arithmetic depends on it
+# Issue #13's bound, with the default heartbeat (5 s) and sweep (5 s).
+TAKEOVER_SECONDS = 30
 
 
 class Cluster(CeleryWorkers):
@@ -60,12 +62,6 @@ def cluster(wiki, redis_url, django_user_model, tmp_path):
         "WIKICHECK_DEFAULT_WIKI": wiki.wiki_url,
         "WIKICHECK_HOST_CONCURRENCY": f"127.0.0.1:{wiki.port}={HOST_CAP}",
         "WIKICHECK_MAX_WORKERS": str(WORKER_THREADS),
-        "WIKICHECK_TIMEOUT": "5,5",
-        "WIKICHECK_LEASE_SECONDS": str(LEASE_SECONDS),
-        # Shorter than the lease: a slot a killed worker held must free up before its rows'
-        # lease ends, or the survivors' claimed rows could wait past their own lease.
-        "WIKICHECK_HOST_SLOT_SECONDS": "2",
-        "WIKICHECK_SWEEP_SECONDS": "0.5",
     }
     cluster = Cluster(env=env, logs=tmp_path)
     try:
@@ -124,18 +120,21 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_nothing_is_checked_twice(cl
     wait_until(lambda: Batch.objects.get(pk=batch.pk).done >= 75, timeout=60)
 
     cluster.worker_kill("one")
+    killed_at = time.monotonic()
     at_kill = statuses(batch)
-    cluster.start("one")
-    wait_until(lambda: finished(batch), timeout=120)
+    wait_until(lambda: finished(batch), timeout=120, interval=0.1)
+    seconds = time.monotonic() - killed_at
 
     requests = wiki.requests_by_title
     checked_twice = {title for title, count in requests.items() if count > 1}
     final_at_kill = {title for title, status in at_kill.items() if status == "exists"}
     # The figures the README quotes (shown with `pytest -s`).
     print(
-        f"killed at {Counter(at_kill.values())}; requested twice: {len(checked_twice)}; "
+        f"killed at {Counter(at_kill.values())}; the other worker finished {seconds:.1f} s "
+        f"later; requested twice: {len(checked_twice)}; "
         f"peak per host: {wiki.peak_concurrency_by_host}"
     )
+    assert seconds < TAKEOVER_SECONDS
     assert 75 <= len(final_at_kill) < 300, "the kill came mid-batch"
     assert set(statuses(batch).values()) == {"exists"}
     assert (batch.done, batch.exists_count) == (300, 300)
@@ -145,7 +144,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_nothing_is_checked_twice(cl
     assert len(checked_twice) <= WORKER_THREADS
     assert checked_twice <= {title for title, status in at_kill.items() if status == "running"}
     assert not final_at_kill & checked_twice, "no finished page is checked again"
-    assert "whose worker stopped before storing them" in cluster.log("two").read_text() + (
-        cluster.log("one").read_text()
-    ), "the killed worker's rows were recovered"
+    assert "whose process stopped before storing them" in cluster.log("two").read_text(), (
+        "the killed worker's rows were recovered by the live one"
+    )
     assert wiki.peak_concurrency_by_host == {f"127.0.0.1:{wiki.port}": HOST_CAP}
