@@ -23,13 +23,16 @@ def _pool_stopped_before_the_test_database_goes(django_db_setup):
 
 
 @pytest.fixture(autouse=True)
-def _pool_idle_before_the_tables_are_emptied():
+def _pool_idle_before_the_tables_are_emptied(django_db_blocker):
     """A test that committed work may end while the pool still checks it; the feeder storing
     those outcomes while the tables are truncated deadlocks on PostgreSQL. Stopping the pool
     (checks in flight are stored first; nothing to do when there is none) lets the next test
-    start a fresh one."""
+    start a fresh one. The process leaves the registry too, so that no heartbeat runs between
+    tests, and the next test's first claim registers it in that test's database."""
     yield
     backend().shutdown(wait=True)
+    with django_db_blocker.unblock():
+        process_leave()
 
 
 @pytest.fixture(autouse=True)

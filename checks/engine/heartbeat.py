@@ -65,7 +65,6 @@ def process_id() -> UUID:
     with _lock:
         if _entry is None or _entry.pid != os.getpid():
             _entry = _Entry(kind=_kind)
-            atexit.register(process_leave)
         return _entry.pk
 
 
@@ -102,3 +101,6 @@ def _slots_renew() -> None:
         from checks.probe.host_slots import held_slots_renew
 
         held_slots_renew()
+
+
+atexit.register(process_leave)

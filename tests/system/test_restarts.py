@@ -1,6 +1,6 @@
 """Restarts lose nothing, with the shipped settings: the real server killed mid-batch, started
 again, finishes the batch in seconds; a killed process's rows are taken over by a live one, and
-a live process's slow check by nobody."""
+a live process's slow check by nobody. (A frozen process is in test_heartbeats.py.)"""
 
 import os
 import signal
@@ -208,39 +208,3 @@ def test_a_slow_check_on_a_live_process_is_left_to_it(server, fake_wiki_server):
 
     assert statuses(database) == {"Fault:slow-headers": "exists", "Ocean": "exists"}
     assert fake_wiki_server.requests_by_title["Fault:slow-headers"] == 1
-
-
-def test_a_frozen_process_s_rows_are_taken_over_once_its_heartbeat_is_missed(
-    server, fake_wiki_server
-):
-    """SIGSTOP: the PID lives on, so only the heartbeat tells, as for a process on another
-    machine. Woken afterwards, its late outcomes are not stored over the new claimer's."""
-    database = server.env["DATABASE_URL"].removeprefix("sqlite:///")
-    survivor = ServerProcess(port=free_port(), env=server.env)
-    server.start()
-    survivor.start()
-    try:
-        submit(server, [f"Shared {n}" for n in range(PAGES)])
-        wait_until(lambda: batch_row(database)[1] >= PAGES // 4)
-        server.process.send_signal(signal.SIGSTOP)
-        frozen_at = time.monotonic()
-        held = {title for title, status in statuses(database).items() if status == "running"}
-        wait_until(lambda: batch_row(database)[0] == "finished", timeout=60, interval=0.1)
-        seconds = time.monotonic() - frozen_at
-        server.process.send_signal(signal.SIGCONT)
-        # Woken, it finds its entry gone and registers again.
-        wait_until(lambda: registered_pids(database).count(server.process.pid) == 1, timeout=30)
-    finally:
-        survivor.stop(signal.SIGKILL)
-
-    print(f"the live process finished the batch {seconds:.1f} s after the other froze")
-    assert seconds < TAKEOVER_SECONDS
-    assert batch_row(database) == ("finished", PAGES, PAGES)
-    assert set(statuses(database).values()) == {"exists"}
-    twice = {title for title, count in fake_wiki_server.requests_by_title.items() if count > 1}
-    assert twice <= held
-
-
-def registered_pids(database: str) -> list[int]:
-    with sqlite3.connect(database) as db:
-        return [pid for (pid,) in db.execute("select pid from checks_checkprocess")]
