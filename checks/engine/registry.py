@@ -55,7 +55,7 @@ def processes_reap(*, timeout: float | None) -> list[int]:
     holds. Returns the ids of the rows put back in the queue."""
     now, here = timezone.now(), host_key()
     released: list[int] = []
-    for entry in CheckProcess.objects.all():
+    for entry in CheckProcess.objects.order_by():
         if entry.host_key == here and not pid_alive(pid=entry.pid, start=entry.pid_start):
             gone = CheckProcess.objects.filter(pk=entry.pk)
         elif timeout is not None and entry.heartbeat_at < now - timedelta(seconds=timeout):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from checks.engine.heartbeat import process_id
 from checks.engine.processes import CheckProcess, host_key
 
 
@@ -20,6 +21,8 @@ def finished_pid() -> int:
 @pytest.fixture
 def dead_process(db) -> CheckProcess:
     """A registered process of this machine that was killed: its heartbeat is still fresh."""
+    # This process registers first: registering gives back the claims of the dead here.
+    process_id()
     return CheckProcess.objects.create(
         host="this machine", pid=finished_pid(), host_key=host_key(), pid_start=1
     )

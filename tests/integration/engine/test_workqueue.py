@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from checks.engine.claims import Claim, ClaimedRow, results_claim
+from checks.engine.heartbeat import process_id
 from checks.engine.outcomes import results_record
 from checks.engine.workqueue import batch_cancel_rows, results_release
 from checks.models import Batch, Result
@@ -285,6 +286,7 @@ def test_a_claim_reads_the_queue_through_indexes_only():
     for _ in range(3):
         make_batch(50, username="flooder")
     make_batch(50, username="small")
+    process_id()  # registered before, as a process is before its feeder's first claim
 
     with CaptureQueriesContext(connection) as queries:
         results_claim(units=8, api_limit=50)
