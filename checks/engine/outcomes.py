@@ -38,10 +38,14 @@ def results_record(*, outcomes: Sequence[tuple[ClaimedRow, Outcome]]) -> int:
     if not outcomes:
         return 0
     with write_transaction():
+        # Locked until the outcomes are written (PostgreSQL; SQLite's write lock is already
+        # ours): a row given back and claimed again meanwhile would otherwise be counted twice.
         held = set(
             Result.objects.filter(
                 pk__in=[row.pk for row, _ in outcomes], status=Result.Status.RUNNING
-            ).values_list("pk", "claimed_by_id")
+            )
+            .select_for_update(of=("self",))
+            .values_list("pk", "claimed_by_id")
         )
         by_batch: dict = {}
         for row, outcome in outcomes:

@@ -92,7 +92,8 @@ def running_release(rows) -> list[int]:
     them as not checked where their batch is no longer running. Returns the ids requeued. Runs in
     the caller's transaction."""
     requeued = list(rows.filter(batch__status=Batch.Status.RUNNING).values_list("pk", flat=True))
-    Result.objects.filter(pk__in=requeued, status=Result.Status.RUNNING).update(
+    # `rows` again: a row stored, or given back and claimed again, since the read stays as it is.
+    rows.filter(pk__in=requeued).update(
         status=Result.Status.PENDING, claimed_at=None, claimed_by=None
     )
     # What is still running of `rows` belongs to batches that are no longer running.

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 # How long the first of a round waits for others to share its transaction.
 GATHER_SECONDS = 0.01
+# Pauses before storing again what failed to store; then its rows are given back unchecked.
+STORE_RETRY_SECONDS = (0.5, 2.0, 5.0)
 # At exit, how long the writer may take to store what was handed in last.
 EXIT_WAIT_SECONDS = 60
 
@@ -75,20 +77,41 @@ class _Writer:
     def _store(self, tickets: list[Ticket]) -> None:
         outcomes = [pair for ticket in tickets for pair in ticket.outcomes]
         unchecked = [row for ticket in tickets for row in ticket.unchecked]
-        try:
-            results_record(outcomes=outcomes)
-            if unchecked:
-                results_release(rows=unchecked)
-        except Exception as exc:
-            # The rows stay claimed: a Celery task retries, and the thread pool's rows go back
-            # to the queue when this process exits (or dies). The next round starts on a fresh
-            # connection.
-            logger.exception("storing %d outcomes failed", len(outcomes))
-            for ticket in tickets:
-                ticket.error = exc
-            connection.close()
+        error = None
+        for pause in (*STORE_RETRY_SECONDS, None):
+            try:
+                results_record(outcomes=outcomes)
+                if unchecked:
+                    results_release(rows=unchecked)
+                error = None
+                break
+            except Exception as exc:
+                # A deadlock, a dropped connection: the transaction was rolled back whole, so
+                # it is tried again, on a fresh connection.
+                logger.warning("storing %d outcomes failed", len(outcomes), exc_info=True)
+                error = exc
+                connection.close()
+                if pause is not None:
+                    time.sleep(pause)
+        if error is not None:
+            _give_back(rows=[row for row, _ in outcomes] + unchecked)
         for ticket in tickets:
+            ticket.error = error
             ticket.done.set()
+
+
+def _give_back(*, rows: list[ClaimedRow]) -> None:
+    """Put rows whose outcomes could not be stored back in the queue: a live process is never
+    taken for dead, so nobody else would. If even that fails, they are given back when this
+    process exits or dies."""
+    try:
+        results_release(rows=rows)
+    except Exception:
+        logger.exception(
+            "could not give back %d rows; they wait for this process to end", len(rows)
+        )
+    finally:
+        connection.close()
 
 
 # Reentrant: a signal handler may hand in rows while its thread is in here.
