@@ -14,8 +14,14 @@ from django.utils.text import get_text_list
 
 from checks import conf
 from checks.engine.backends import backend
-from checks.engine.workqueue import batch_cancel_rows, results_insert, write_transaction
+from checks.engine.workqueue import (
+    NewRow,
+    batch_cancel_rows,
+    results_insert,
+    write_transaction,
+)
 from checks.intake.parsing import Entry
+from checks.intake.titles import title_invalid_reason
 from checks.models import Batch, Result
 from checks.probe.hosts import url_allowed
 from checks.probe.mediawiki import api_endpoint
@@ -23,6 +29,8 @@ from checks.probe.mediawiki import api_endpoint
 # How soon to ask again when too many pages wait: about when a good part of them is done.
 PENDING_RETRY_SECONDS = 60
 HOUR = timedelta(hours=1)
+# The API reads titles=A|B as two titles: a title holding it cannot be asked about.
+API_TITLE_SEPARATOR = "|"
 
 
 class QuotaExceeded(ValueError):
@@ -49,36 +57,59 @@ def batch_create(
     timeout: float | None = None,
     duplicates: int = 0,
 ) -> Batch:
-    """Store a batch and its pending results in one transaction, then hand them to the workers.
+    """Store a batch and its results in one transaction, then hand the pending ones to the
+    workers.
 
-    In API mode each page on a wiki with a configured API is looked up there; the others, and
-    every page in page mode, get a request of their own. Raises QuotaExceeded, storing nothing,
-    when the owner is over a per-user limit.
+    In API mode each page on a wiki with a configured API is looked up there, titles MediaWiki
+    forbids included (the API says why); the others, and every page in page mode, get a request
+    of their own. A forbidden title no API is asked about is stored as invalid at once, and a
+    batch of nothing else is finished. Raises QuotaExceeded, storing nothing, when the owner is
+    over a per-user limit.
     """
     if not entries:
         raise ValueError("A batch needs at least one page.")
-    api_paths = conf.current().api_paths if mode == Batch.Mode.API else ()
+    rows = _rows(entries, api_paths=conf.current().api_paths if mode == Batch.Mode.API else ())
+    settled = sum(1 for row in rows if row.status != Result.Status.PENDING)
+    finished = settled == len(rows)
     with write_transaction():
-        quota_check(owner=owner, pages=len(entries))
+        quota_check(owner=owner, pages=len(rows) - settled)
         batch = Batch.objects.create(
             owner=owner,
             wiki=wiki,
             mode=mode,
             timeout=timeout,
-            total=len(entries),
+            total=len(rows),
             duplicates=duplicates,
+            done=settled,
+            invalid_count=settled,
+            status=Batch.Status.FINISHED if finished else Batch.Status.RUNNING,
+            finished_at=timezone.now() if finished else None,
         )
-        endpoints: dict[str, str] = {}
-        results_insert(
-            batch_id=batch.pk,
-            rows=(
-                (entry.url, entry.title, _endpoint(entry.url, api_paths, cache=endpoints))
-                for entry in entries
-            ),
-        )
-        # Workers in this or another thread must only look once the rows are committed.
-        transaction.on_commit(lambda: backend().work_submitted(batch_id=batch.pk))
+        results_insert(batch_id=batch.pk, rows=rows)
+        if not finished:
+            # Workers in this or another thread must only look once the rows are committed.
+            transaction.on_commit(lambda: backend().work_submitted(batch_id=batch.pk))
     return batch
+
+
+def _rows(entries: Sequence[Entry], *, api_paths: Sequence) -> list[NewRow]:
+    """The batch's rows: pending, or invalid already where no API will be asked about a title
+    MediaWiki forbids."""
+    endpoints: dict[str, str] = {}
+    rows = []
+    for entry in entries:
+        api_url = _endpoint(entry.url, api_paths, cache=endpoints)
+        if entry.invalid_reason and not _api_can_ask(title=entry.title, api_url=api_url):
+            status, error = Result.Status.INVALID, entry.invalid_reason
+        else:
+            status, error = Result.Status.PENDING, ""
+        rows.append(NewRow(entry.url, entry.title, api_url, status, error))
+    return rows
+
+
+def _api_can_ask(*, title: str, api_url: str) -> bool:
+    """Whether an API request can name `title` as one title (the API splits at "|")."""
+    return bool(api_url and title) and API_TITLE_SEPARATOR not in title
 
 
 def _endpoint(url: str, api_paths: Sequence, *, cache: dict[str, str]) -> str:
@@ -123,7 +154,7 @@ def batch_retry(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
 
 def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results: QuerySet) -> Batch:
     entries = [
-        Entry(url=url, title=title)
+        Entry(url=url, title=title, invalid_reason=title_invalid_reason(title))
         for url, title in results.order_by("position").values_list("url", "title")
     ]
     if not entries:

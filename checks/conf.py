@@ -38,6 +38,7 @@ class Conf:
     heartbeat_timeout: float
     chunk_pages: int
     max_batch: int
+    strict_titles: bool  # a forbidden title refuses the submission
     max_upload_bytes: int
     user_max_pending: int
     user_batches_per_hour: int
@@ -69,6 +70,7 @@ def current() -> Conf:
         heartbeat_timeout=settings.WIKICHECK_HEARTBEAT_TIMEOUT,
         chunk_pages=settings.WIKICHECK_CHUNK_PAGES,
         max_batch=settings.WIKICHECK_MAX_BATCH,
+        strict_titles=settings.WIKICHECK_STRICT_TITLES,
         max_upload_bytes=settings.WIKICHECK_MAX_UPLOAD_BYTES,
         user_max_pending=settings.WIKICHECK_USER_MAX_PENDING,
         user_batches_per_hour=settings.WIKICHECK_USER_BATCHES_PER_HOUR,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from django.db.models import QuerySet
 
-from checks.models import Batch, Result
+from checks.models import TALLIES, Batch, Result
 
 # The columns of both formats, in this order.
 COLUMNS = (
@@ -28,10 +28,21 @@ COLUMNS = (
     "elapsed_ms",
     "checked_at",
     "completion_order",
+    "page_id",
+    "disambiguation",
+    "wikidata_item",
+    "length",
+    "last_edited",
+    "final_url",
 )
-CHECKED_AT = COLUMNS.index("checked_at")
-# The statuses JSON counts, besides "pending" (which has its own key) and "redirects".
+# The columns holding a time, written in ISO 8601.
+TIMES = tuple(COLUMNS.index(name) for name in ("checked_at", "last_edited"))
+# The statuses JSON counts, besides "pending" (which has its own key), "redirects" and
+# "disambiguation".
 COUNTED_STATUSES = (*Result.CHECKED_STATUSES, Result.Status.CANCELLED)
+# What ?status= can list results by: whatever the batch counts (a status, "redirect",
+# "disambiguation"), as its page's counts link to.
+FILTER_KEYS = tuple(key for key, _, _, _ in TALLIES)
 # Rows fetched from the database at a time, and rows encoded into one chunk of output.
 FETCH_SIZE = 2000
 ROWS_PER_CHUNK = 500
@@ -42,14 +53,26 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
-def results_in_order(batch: Batch) -> QuerySet:
-    """The batch's results in submission order, as tuples of COLUMNS as stored."""
-    return Result.objects.filter(batch_id=batch.pk).order_by("position").values_list(*COLUMNS)
+def status_filter(value: str) -> str:
+    """The key ?status= names (one of FILTER_KEYS), or "" for all results; a ValueError saying
+    which keys there are for anything else."""
+    if value and value not in FILTER_KEYS:
+        raise ValueError(f"Unknown status {value!r}: use one of {', '.join(FILTER_KEYS)}.")
+    return value
 
 
-def result_rows(batch: Batch) -> Iterator[tuple]:
+def results_in_order(batch: Batch, *, status: str = "") -> QuerySet:
+    """The batch's results in submission order, as tuples of COLUMNS as stored; only those of
+    `status` (one of FILTER_KEYS) if given."""
+    results = Result.objects.filter(batch_id=batch.pk)
+    if status:
+        results = results.with_status(status)
+    return results.order_by("position").values_list(*COLUMNS)
+
+
+def result_rows(batch: Batch, *, status: str = "") -> Iterator[tuple]:
     """The batch's results in submission order, as tuples in COLUMNS order (times in ISO 8601)."""
-    for row in results_in_order(batch).iterator(chunk_size=FETCH_SIZE):
+    for row in results_in_order(batch, status=status).iterator(chunk_size=FETCH_SIZE):
         yield _row_out(row)
 
 
@@ -76,17 +99,19 @@ def batch_data(batch: Batch) -> dict:
         "counts": {
             **{status.value: batch.count_of(status) for status in COUNTED_STATUSES},
             "redirects": batch.redirect_count,
+            "disambiguation": batch.disambiguation_count,
         },
     }
 
 
-def csv_chunks(batch: Batch) -> Iterator[bytes]:
-    """UTF-8 CSV with a byte order mark and a header row; formula-like cells neutralised."""
+def csv_chunks(batch: Batch, *, status: str = "") -> Iterator[bytes]:
+    """UTF-8 CSV with a byte order mark and a header row; formula-like cells neutralised.
+    Only the results of `status` (one of FILTER_KEYS) if given."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow(COLUMNS)
-    for rows in _chunked(result_rows(batch)):
+    for rows in _chunked(result_rows(batch, status=status)):
         writer.writerows([csv_cell(value) for value in row] for row in rows)
         yield buffer.getvalue().encode()
         buffer.seek(0)
@@ -96,17 +121,22 @@ def csv_chunks(batch: Batch) -> Iterator[bytes]:
 
 
 def csv_cell(value):
-    """The value as a spreadsheet should show it: text that would start a formula gets a `'`."""
+    """The value as a spreadsheet should show it: text that would start a formula gets a `'`,
+    and a flag is `true` or `false`, as in JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
 
-def json_chunks(batch: Batch) -> Iterator[bytes]:
-    """One UTF-8 JSON document, `{"batch": {...}, "results": [{...}, ...]}`, built in pieces."""
+def json_chunks(batch: Batch, *, status: str = "") -> Iterator[bytes]:
+    """One UTF-8 JSON document, `{"batch": {...}, "results": [{...}, ...]}`, built in pieces.
+    Only the results of `status` (one of FILTER_KEYS) if given; the batch's counts are all."""
     separator = "\n"
     yield f'{{"batch": {_json(batch_data(batch))}, "results": ['.encode()
-    for rows in _chunked(results_in_order(batch).iterator(chunk_size=FETCH_SIZE)):
+    results = results_in_order(batch, status=status)
+    for rows in _chunked(results.iterator(chunk_size=FETCH_SIZE)):
         pieces = []
         for row in rows:
             pieces.append(separator + _json(result_data(row)))
@@ -115,10 +145,12 @@ def json_chunks(batch: Batch) -> Iterator[bytes]:
     yield b"\n]}\n"
 
 
-def export_filename(batch: Batch, extension: str) -> str:
-    """`wikicheck-<first 8 characters of the id>-<creation time, UTC>.<extension>`."""
+def export_filename(batch: Batch, extension: str, *, status: str = "") -> str:
+    """`wikicheck-<first 8 characters of the id>-<creation time, UTC>.<extension>`, with
+    `-<status>` before the extension for the results of one status."""
     created = batch.created_at.astimezone(UTC).strftime("%Y%m%d-%H%M")
-    return f"wikicheck-{str(batch.pk)[:8]}-{created}.{extension}"
+    only = f"-{status}" if status else ""
+    return f"wikicheck-{str(batch.pk)[:8]}-{created}{only}.{extension}"
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -129,7 +161,7 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def _row_out(row: tuple) -> tuple:
-    return (*row[:CHECKED_AT], iso_utc(row[CHECKED_AT]), *row[CHECKED_AT + 1 :])
+    return tuple(iso_utc(value) if n in TIMES else value for n, value in enumerate(row))
 
 
 def _json(value) -> str:

@@ -1,6 +1,7 @@
 """Batches of page checks and their results, and what a batch counts of them."""
 
 import math
+import re
 import uuid
 from typing import NamedTuple
 
@@ -15,6 +16,9 @@ from django.utils import timezone
 from checks.api.tokens import ApiToken
 from checks.engine.processes import CheckProcess
 from checks.querysets import BatchQuerySet, ResultQuerySet
+
+# A Wikidata item's id, as Wikidata's page addresses name it.
+WIKIDATA_ITEM = re.compile(r"Q[0-9]+")
 
 __all__ = ["COUNTER_FIELDS", "TALLIES", "ApiToken", "Batch", "CheckProcess", "Result", "Tally"]
 
@@ -53,6 +57,9 @@ class Batch(models.Model):
     invalid_count = models.PositiveIntegerField(default=0)
     redirect_count = models.PositiveIntegerField(
         default=0, help_text="Pages found behind a redirect (counted within exists/missing)."
+    )
+    disambiguation_count = models.PositiveIntegerField(
+        default=0, help_text="Disambiguation pages, or redirects to one (counted within exists)."
     )
     cancelled_count = models.PositiveIntegerField(
         default=0, help_text="Pages left unchecked because the batch was cancelled."
@@ -118,7 +125,7 @@ class Batch(models.Model):
         return self.checked_ms / 1000 / elapsed
 
     def count_of(self, status: str) -> int:
-        """How many results have `status` (one of Result.FILTER_STATUSES), from the counters."""
+        """How many results have `status` (a key of TALLIES), from the counters."""
         return getattr(self, _TALLY_FIELDS[status])
 
     def tallies(self) -> list["Tally"]:
@@ -128,7 +135,7 @@ class Batch(models.Model):
                 key=key,
                 label=label,
                 count=getattr(self, field),
-                listable=key in Result.FILTER_STATUSES,
+                listable=key in Result.FILTER_STATUSES or key in ResultQuerySet.FLAGS,
             )
             for key, field, label, always in TALLIES
             if always or getattr(self, field)
@@ -172,6 +179,16 @@ class Result(models.Model):
     )
     note = models.CharField(
         max_length=255, blank=True, help_text="E.g. a special page, or an interwiki link."
+    )
+    page_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name="page ID")
+    disambiguation = models.BooleanField(
+        default=False, help_text="A disambiguation page, or a redirect to one."
+    )
+    wikidata_item = models.CharField(max_length=32, blank=True, help_text="E.g. Q42.")
+    length = models.PositiveIntegerField(null=True, blank=True, help_text="In bytes.")
+    last_edited = models.DateTimeField(null=True, blank=True)
+    final_url = models.CharField(
+        max_length=2048, blank=True, help_text="Page mode: where the redirects ended."
     )
     elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
@@ -230,11 +247,17 @@ class Result(models.Model):
         """The URL to link to, or "" for anything but http(s) (a row not made by the form)."""
         return self.url if self.url.startswith(("https://", "http://")) else ""
 
+    @property
+    def wikidata_url(self) -> str:
+        """The Wikidata item's page, or "" unless the wiki gave a Q-id (it is not trusted)."""
+        item = self.wikidata_item
+        return f"https://www.wikidata.org/wiki/{item}" if WIKIDATA_ITEM.fullmatch(item) else ""
+
 
 # What a batch counts, in the order its page shows it: the key (a status results can be listed
-# by, or "redirect"), the Batch attribute holding the count, the label of its chip, and whether
-# the chip shows when the count is 0. "pending" includes the results being checked; redirects
-# are counted within exists and missing.
+# by, "redirect" or "disambiguation"), the Batch attribute holding the count, the label of its
+# chip, and whether the chip shows when the count is 0. "pending" includes the results being
+# checked; redirects are counted within exists and missing, disambiguation pages within exists.
 TALLIES = (
     (Result.Status.EXISTS, "exists_count", "Exists", True),
     (Result.Status.MISSING, "missing_count", "Does not exist", True),
@@ -242,6 +265,7 @@ TALLIES = (
     (Result.Status.ERROR, "error_count", "Error", True),
     (Result.Status.INVALID, "invalid_count", "Invalid title", False),
     ("redirect", "redirect_count", "Via redirect", False),
+    ("disambiguation", "disambiguation_count", "Disambiguation", False),
     (Result.Status.PENDING, "pending_count", "Pending", True),
     (Result.Status.CANCELLED, "cancelled_count", "Not checked", False),
 )

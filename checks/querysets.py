@@ -50,9 +50,18 @@ class ResultQuerySet(models.QuerySet):
         """Results stored after the first `cursor` ones, in completion order."""
         return self.filter(completion_order__gt=cursor).order_by("completion_order")
 
+    # Results can be listed by what their batch counts besides statuses (models.TALLIES): the
+    # same conditions as the counters bumped when an outcome is stored (engine/outcomes.py).
+    FLAGS = {
+        "redirect": ~Q(redirect_target=""),
+        "disambiguation": Q(disambiguation=True),
+    }
+
     def with_status(self, status: str) -> "ResultQuerySet":
-        """Results of one status; "pending" includes those being checked."""
+        """Results of one status, or of a flag in FLAGS; "pending" includes those being checked."""
         statuses = self.model.Status
+        if status in self.FLAGS:
+            return self.filter(self.FLAGS[status])
         if status == statuses.PENDING:
             return self.filter(status__in=(statuses.PENDING, statuses.RUNNING))
         return self.filter(status=status)

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, unquote
 
 from fakewiki import api
-from fakewiki.titles import InvalidTitle, is_missing, redirect_target, title_parse
+from fakewiki.titles import (
+    InvalidTitle,
+    interwiki_url,
+    is_missing,
+    redirect_target,
+    title_parse,
+)
 
 if TYPE_CHECKING:
     from fakewiki.server import FakeWiki
@@ -64,14 +70,18 @@ def api_query(wiki: FakeWiki, request: Request) -> Reply | None:
     params = api.params_parse(request.query, request.form)
     number = wiki.api_request_counted(titles=api.titles_sent(params))
     answer = api.api_answer(
-        params, lagged=number <= wiki.maxlag_failures, retry_after=wiki.maxlag_retry_after
+        params,
+        lagged=number <= wiki.maxlag_failures,
+        retry_after=wiki.maxlag_retry_after,
+        prop_limit=wiki.prop_continue_after or None,
     )
     body, headers = api.answer_encode(answer, accept_encoding=request.accept_encoding)
     return Reply(200, body, api.CONTENT_TYPE, headers)
 
 
 def redirect_page(wiki: FakeWiki, request: Request) -> Reply | None:
-    """A "Redirect to <target>" page leads where api.php says it does."""
+    """A redirect page leads where api.php says it does: to itself, round a loop, or to another
+    wiki for an interwiki target, as MediaWiki sends readers there."""
     if request.title is None:
         return None
     try:
@@ -81,7 +91,10 @@ def redirect_page(wiki: FakeWiki, request: Request) -> Reply | None:
     if redirect is None:
         return None
     target, fragment = redirect
-    location = "/wiki/" + quote(target.text.replace(" ", "_"), safe="/:(),")
+    if target.interwiki:
+        location = interwiki_url(target)
+    else:
+        location = "/wiki/" + quote(target.text.replace(" ", "_"), safe="/:(),")
     if fragment:
         location += "#" + quote(fragment.replace(" ", "_"), safe="/:(),")
     return Reply(301, headers=(("Location", location),))

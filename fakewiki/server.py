@@ -20,6 +20,7 @@ class FakeWiki(Counters):
         self.slow_seconds = 5.0
         self.maxlag_failures = 0
         self.maxlag_retry_after = 1
+        self.prop_continue_after: int | None = None
         # Set once the server begins to stop, so that fault modes that wait stop waiting.
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None

@@ -68,6 +68,7 @@ def fake_wiki(fake_wiki_server, settings):
     fake_wiki_server.slow_seconds = 5.0
     fake_wiki_server.maxlag_failures = 0
     fake_wiki_server.maxlag_retry_after = 1
+    fake_wiki_server.prop_continue_after = None
     settings.WIKICHECK_ALLOWED_HOSTS = ["*.wikipedia.org", f"127.0.0.1:{fake_wiki_server.port}"]
     settings.WIKICHECK_DEFAULT_WIKI = fake_wiki_server.wiki_url
     return fake_wiki_server

@@ -229,6 +229,7 @@ WIKICHECK_ALLOWED_HOSTS = env_list("WIKICHECK_ALLOWED_HOSTS", "*.wikipedia.org")
 WIKICHECK_ALLOW_PRIVATE_ADDRESSES = env_bool("WIKICHECK_ALLOW_PRIVATE_ADDRESSES", False)
 WIKICHECK_CONTACT = os.environ.get("WIKICHECK_CONTACT", "")
 WIKICHECK_MAX_BATCH = env_int("WIKICHECK_MAX_BATCH", 10000)
+WIKICHECK_STRICT_TITLES = env_bool("WIKICHECK_STRICT_TITLES", False)
 WIKICHECK_MAX_UPLOAD_BYTES = env_int("WIKICHECK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 # A pasted batch may be as large as an uploaded one (with the form's other fields); Django's
 # default (2.5 MB) would answer a bare 400. Larger requests get the 413 page unread.

@@ -4,14 +4,14 @@ Each view is an api_view (checks/api/auth.py): a session or a token, JSON errors
 """
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from checks.api.auth import api_view
 from checks.api.http import ApiError, error_response, json_object, paginate
 from checks.api.serializers import batch_form_data, batch_resource, form_errors
 from checks.batches import QuotaExceeded, batch_cancel, batch_create
-from checks.exports import result_data, results_in_order
+from checks.exports import result_data, results_in_order, status_filter
 from checks.models import Batch
 from checks.web import views
 from checks.web.forms import BatchForm
@@ -29,9 +29,10 @@ def batch_collection(request: HttpRequest) -> JsonResponse:
 
 @api_view("GET")
 def batch_detail(request: HttpRequest, pk: str) -> JsonResponse:
-    """A batch's progress and counts, with a page of its results in submission order."""
+    """A batch's progress and counts, with a page of its results in submission order (those of
+    one status only with ?status=)."""
     batch = _owned_batch(request, pk)
-    rows, next_url = paginate(request, results_in_order(batch))
+    rows, next_url = paginate(request, results_in_order(batch, status=_status(request)))
     results = [result_data(row) for row in rows]
     return JsonResponse({**batch_resource(batch), "results": results, "next": next_url})
 
@@ -46,9 +47,18 @@ def batch_cancel_view(request: HttpRequest, pk: str) -> JsonResponse:
     return JsonResponse(batch_resource(batch))
 
 
-# The batch page's downloads, for token clients too: the same views, behind api_view.
-batch_export_csv = api_view("GET")(views.batch_export_csv)
-batch_export_json = api_view("GET")(views.batch_export_json)
+@api_view("GET")
+def batch_export_csv(request: HttpRequest, pk: str) -> HttpResponse:
+    """The batch page's CSV download, for token clients too; ?status= narrows it."""
+    _status(request)  # refused here, in JSON, rather than by the page's view
+    return views.batch_export_csv(request, pk)
+
+
+@api_view("GET")
+def batch_export_json(request: HttpRequest, pk: str) -> HttpResponse:
+    """The batch page's JSON download, for token clients too; ?status= narrows it."""
+    _status(request)
+    return views.batch_export_json(request, pk)
 
 
 @login_not_required
@@ -72,10 +82,19 @@ def _batch_submit(request: HttpRequest) -> JsonResponse:
         batch = batch_create(owner=request.user, **form.submission())
     except QuotaExceeded as exc:
         raise ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
-    data = batch_resource(batch)
+    # How many lines became invalid-title rows, as the form's message says.
+    data = {**batch_resource(batch), "invalid": form.invalid_lines}
     response = JsonResponse(data, status=201)
     response["Location"] = data["links"]["self"]
     return response
+
+
+def _status(request: HttpRequest) -> str:
+    """The ?status= results are listed by ("" for all), or a 400 saying which there are."""
+    try:
+        return status_filter(request.GET.get("status", ""))
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def _owned_batch(request: HttpRequest, pk: str) -> Batch:

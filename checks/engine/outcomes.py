@@ -23,6 +23,12 @@ RECORDED_FIELDS = (
     "redirect_target",
     "normalized_title",
     "note",
+    "page_id",
+    "disambiguation",
+    "wikidata_item",
+    "length",
+    "last_edited",
+    "final_url",
     "claimed_by",  # None: the row is no longer held
     "completion_order",
 )
@@ -75,6 +81,12 @@ def _recorded(outcome: Outcome) -> tuple:
         outcome.redirect_target,
         outcome.normalized_title,
         outcome.note,
+        outcome.page_id,
+        outcome.disambiguation,
+        outcome.wikidata_item,
+        outcome.length,
+        outcome.last_edited,
+        outcome.final_url,
     )
 
 
@@ -84,12 +96,14 @@ def _batch_count(*, batch_id, outcomes: Sequence[Outcome]) -> int | None:
     batch_rows = Batch.objects.filter(pk=batch_id)
     counts = Counter(COUNTER_FIELDS[Result.Status(outcome.verdict)] for outcome in outcomes)
     redirects = sum(1 for outcome in outcomes if outcome.redirect_target)
+    disambiguations = sum(1 for outcome in outcomes if outcome.disambiguation)
     # The update that stores the last results finishes the batch (SET reads the old row).
     finishing = Q(status=Batch.Status.RUNNING, done=F("total") - len(outcomes))
     # Updating the batch first takes its row lock, so completion orders follow commit order.
     updated = batch_rows.update(
         done=F("done") + len(outcomes),
         redirect_count=F("redirect_count") + redirects,
+        disambiguation_count=F("disambiguation_count") + disambiguations,
         checked_ms=F("checked_ms") + sum(outcome.elapsed_ms for outcome in outcomes),
         status=Case(When(finishing, then=Value(Batch.Status.FINISHED)), default=F("status")),
         finished_at=Case(When(finishing, then=Value(timezone.now())), default=F("finished_at")),

@@ -5,10 +5,11 @@ engine/registry.py."""
 # Every transition is a conditional UPDATE inside a short transaction, so any number of threads
 # and processes can share the queue: a row is checked by whoever claimed it, and only once.
 
+import itertools
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from uuid import UUID
 
 from django.db import connection, models, transaction
@@ -21,7 +22,17 @@ if TYPE_CHECKING:
     from checks.engine.claims import ClaimedRow
 
 # The columns results_insert() is given values for; the others get their model defaults.
-INSERTED_FIELDS = ("batch", "position", "url", "title", "api_url")
+INSERTED_FIELDS = (
+    "batch",
+    "position",
+    "url",
+    "title",
+    "api_url",
+    "status",
+    "error",
+    "checked_at",
+    "completion_order",
+)
 _sqlite_writers = threading.Lock()
 
 
@@ -41,8 +52,21 @@ def write_transaction() -> Iterator[None]:
         yield
 
 
-def results_insert(*, batch_id, rows: Iterable[tuple[str, str, str]]) -> None:
-    """Add pending rows `(url, title, api_url)` to a batch, positions in the order given.
+class NewRow(NamedTuple):
+    """A row for results_insert(): pending, or settled already (a title MediaWiki forbids, in
+    page mode) with its status and error."""
+
+    url: str
+    title: str
+    api_url: str
+    status: str = Result.Status.PENDING
+    error: str = ""
+
+
+def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
+    """Add rows `NewRow(url, title, api_url[, status, error])` to a batch, positions in the
+    order given. Settled rows are checked now, and complete first, in the order given; the
+    batch's counters are the caller's to set.
 
     One INSERT statement run for every row (executemany): a 100,000-page batch goes in within a
     second or two, where building model instances for bulk_create takes several times longer.
@@ -61,13 +85,18 @@ def results_insert(*, batch_id, rows: Iterable[tuple[str, str, str]]) -> None:
         f"VALUES ({', '.join(['%s'] * (len(given) + len(defaulted)))})"
     )
     batch_value = given[0].get_db_prep_save(batch_id, connection)
+    now = Result._meta.get_field("checked_at").get_db_prep_save(timezone.now(), connection)
+    settled = itertools.count(1)
+
+    def values(position: int, row: NewRow) -> tuple:
+        status = Result.Status(row.status)
+        finish = (None, None) if status == Result.Status.PENDING else (now, next(settled))
+        head = (batch_value, position, row.url, row.title, row.api_url, status.value, row.error)
+        return (*head, *finish, *defaults)
+
     with connection.cursor() as cursor:
         cursor.executemany(
-            sql,
-            (
-                (batch_value, position, url, title, api_url, *defaults)
-                for position, (url, title, api_url) in enumerate(rows)
-            ),
+            sql, (values(position, NewRow(*row)) for position, row in enumerate(rows))
         )
 
 

@@ -1,31 +1,47 @@
-"""Turn one user-entered line into a normalized wiki page URL; the rules are the README's
-("What you can submit")."""
+"""Turn one user-entered line into a normalized wiki page URL and its title; the rules are the
+README's ("What you can submit")."""
 
 # No Django: the form calls entry_parse() once per line and shows any ValueError message next
-# to the line number. The host part is checked in origins.py, the title in titles.py and what
-# any line may contain in text.py.
+# to the line number. A line that parses names a page on an allowed wiki; whether MediaWiki
+# accepts its title is the entry's `invalid_reason`, not an error. The host part is checked in
+# origins.py, the title in titles.py and what any line may contain in text.py.
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import SplitResult, quote, urlsplit
 
 from checks.intake.origins import origin_parse
 from checks.intake.text import echo, line_check
-from checks.intake.titles import page_title_raw, title_normalize
+from checks.intake.titles import (
+    page_title_raw,
+    title_decode,
+    title_from_text,
+    title_invalid_reason,
+    title_normalize,
+)
 
 # The characters MediaWiki's wfUrlencode leaves readable.
 URL_SAFE_CHARACTERS = ";@$!*(),/~:"
 # The wiki messages show as an example of an article path.
 EXAMPLE_WIKI = "https://en.wikipedia.org/wiki/"
 WIKI_PATH_HINT = f"the wiki must be given as its article path, e.g. {EXAMPLE_WIKI}"
+# Only these lines are URLs ("//" takes the chosen wiki's scheme); every other line but a path
+# is a title, "file:x.png" and "Data: X" included.
+URL_STARTS = ("http://", "https://", "//")
+PATH_STARTS = ("/wiki/", "/w/index.php")
+# A scheme before the wiki's host ("javascript:"), told apart from a port ("localhost:8001").
+SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?![0-9])")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One page to check: its canonical URL and its human-readable title."""
+    """One page to check: its canonical URL, its human-readable title and, when MediaWiki
+    forbids that title, MediaWiki's reason."""
 
     url: str
     title: str
+    invalid_reason: str = ""
 
 
 def wiki_normalize(value: str, *, allowed_hosts: Sequence[str]) -> str:
@@ -34,6 +50,11 @@ def wiki_normalize(value: str, *, allowed_hosts: Sequence[str]) -> str:
     if not text:
         raise ValueError(WIKI_PATH_HINT)
     line_check(text)
+    if text.startswith("//"):
+        text = f"https:{text}"
+    scheme = SCHEME.match(text)
+    if scheme and scheme.group(1).lower() not in {"http", "https"}:
+        raise ValueError("only http and https URLs are accepted")
     if "://" not in text:
         text = f"https://{text}"
     if "?" in text or "#" in text:
@@ -46,20 +67,34 @@ def wiki_normalize(value: str, *, allowed_hosts: Sequence[str]) -> str:
 
 
 def entry_parse(line: str, *, wiki: str, allowed_hosts: Sequence[str]) -> Entry:
-    """Parse one line (URL, ``/wiki/`` path or bare title) into an ``Entry``."""
+    """Parse one line (URL, ``/wiki/`` path or bare title) into an ``Entry``.
+
+    Raises ValueError for a line that names no page on an allowed wiki; a title MediaWiki
+    forbids is an entry all the same, with its `invalid_reason`.
+    """
     text = line.strip()
     line_check(text)
-    if text.lower().startswith(("http://", "https://")):
+    if text.lower().startswith(URL_STARTS):
+        if text.startswith("//"):
+            text = f"{_wiki_origin(wiki, allowed_hosts).partition(':')[0]}:{text}"
         parts = _url_split(text)
         origin = origin_parse(parts, allowed_hosts=allowed_hosts)
-        raw_title = page_title_raw(parts)
+        raw_title = title_decode(page_title_raw(parts))
+    elif text.startswith(PATH_STARTS):
+        origin = _wiki_origin(wiki, allowed_hosts)
+        raw_title = title_decode(page_title_raw(_url_split(text)))
     else:
-        origin = wiki_normalize(wiki, allowed_hosts=allowed_hosts).removesuffix("/wiki/")
-        is_path = text.startswith(("/wiki/", "/w/index.php"))
-        raw_title = page_title_raw(_url_split(text)) if is_path else text
+        origin = _wiki_origin(wiki, allowed_hosts)
+        raw_title = title_from_text(text)
     title = title_normalize(raw_title)
     encoded = quote(title.replace(" ", "_"), safe=URL_SAFE_CHARACTERS)
-    return Entry(url=f"{origin}/wiki/{encoded}", title=title)
+    return Entry(
+        url=f"{origin}/wiki/{encoded}", title=title, invalid_reason=title_invalid_reason(title)
+    )
+
+
+def _wiki_origin(wiki: str, allowed_hosts: Sequence[str]) -> str:
+    return wiki_normalize(wiki, allowed_hosts=allowed_hosts).removesuffix("/wiki/")
 
 
 def _url_split(text: str) -> SplitResult:

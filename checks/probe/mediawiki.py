@@ -2,12 +2,12 @@
 
 # `action=query&titles=A|B|…&redirects=1` answers, for each title, whether the page exists,
 # what MediaWiki normalized the title to, where a redirect leads, and which titles are invalid,
-# special or interwiki links: one request for up to TITLES_PER_REQUEST titles, where page mode
-# would send one each.
+# special or interwiki links; `prop=info|pageprops|revisions` adds each page's id, length,
+# disambiguation flag, Wikidata item and last edit: one request for up to TITLES_PER_REQUEST
+# titles, where page mode would send one each.
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -16,6 +16,7 @@ import requests
 from checks.probe.hosts import host_value
 from checks.probe.outcome import Outcome, Verdict
 from checks.probe.page import error_reason
+from checks.probe.query_answer import query_merge, title_outcomes
 
 # MediaWiki's limit of titles per query for clients without the apihighlimits right.
 TITLES_PER_REQUEST = 50
@@ -51,17 +52,22 @@ def titles_check(
         "format": "json",
         "formatversion": "2",
         "redirects": "1",
+        "prop": "info|pageprops|revisions",
+        "ppprop": "disambiguation|wikibase_item",
+        # Each page's latest revision (info's `touched` changes on purges, not only on edits).
+        "rvprop": "timestamp",
         "maxlag": str(maxlag),
         "titles": "|".join(titles),
     }
     try:
-        query = _query(
+        query = _query_continued(
             session,
             api_url=api_url,
             params=params,
             timeout=timeout,
             maxlag_retries=maxlag_retries,
             maxlag_wait_max=maxlag_wait_max,
+            continuations=len(titles),
         )
     except _Failed as failed:
         # One answer for every title: the request as a whole failed.
@@ -73,7 +79,7 @@ def titles_check(
             checked_at=checked_at,
         )
         return dict.fromkeys(titles, outcome)
-    return _outcomes(
+    return title_outcomes(
         titles, query, elapsed_ms=_share_ms(started, len(titles)), checked_at=checked_at
     )
 
@@ -91,7 +97,38 @@ class _Failed(Exception):
         self.error = error
 
 
-def _query(
+def _query_continued(
+    session: requests.Session,
+    *,
+    api_url: str,
+    params: dict[str, str],
+    timeout: tuple[float, float],
+    maxlag_retries: int,
+    maxlag_wait_max: float,
+    continuations: int,
+) -> dict:
+    """The `query` part of the API's answer, with the answers to its `continue` requests merged
+    in, each request asked again while the wiki reports lag."""
+    asking = {
+        "api_url": api_url,
+        "timeout": timeout,
+        "maxlag_retries": maxlag_retries,
+        "maxlag_wait_max": maxlag_wait_max,
+    }
+    answer = _answer(session, params=params, **asking)
+    query = answer.get("query", {})
+    # Each continued answer brings at least one more page's data, so an API asking to continue
+    # more often than there are titles is going round in circles.
+    for _ in range(continuations):
+        continuation = answer.get("continue")
+        if not continuation:
+            break
+        answer = _answer(session, params={**params, **continuation}, **asking)
+        query = query_merge(query, later=answer.get("query", {}))
+    return query
+
+
+def _answer(
     session: requests.Session,
     *,
     api_url: str,
@@ -100,13 +137,13 @@ def _query(
     maxlag_retries: int,
     maxlag_wait_max: float,
 ) -> dict:
-    """The `query` part of the API's answer, asked again while the wiki reports lag."""
+    """The API's answer to one request, asked again while the wiki reports lag."""
     retries_left = maxlag_retries
     while True:
         response, answer = _json_answer(session, api_url=api_url, params=params, timeout=timeout)
         error = answer.get("error")
         if not error:
-            return answer.get("query", {})
+            return answer
         if error.get("code") != "maxlag" or retries_left == 0:
             info = f"API error {error.get('code')}: {error.get('info', '')}".strip()
             raise _Failed(Verdict.UNKNOWN, http_status=200, error=info[:500])
@@ -150,98 +187,6 @@ def _send(
     if len(prepared.url) <= MAX_GET_URL:
         return session.get(api_url, params=params, timeout=timeout)
     return session.post(api_url, data=params, timeout=timeout)
-
-
-# --- Reading the answer ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """The parts of `action=query`'s answer that each title's outcome is read from."""
-
-    normalized: dict[str, str]
-    redirects: dict[str, tuple[str, str]]
-    interwiki: dict[str, str]
-    pages: dict[str, dict]
-
-    @classmethod
-    def from_query(cls, query: dict) -> "_Answer":
-        return cls(
-            normalized={item["from"]: item["to"] for item in query.get("normalized", [])},
-            redirects={
-                item["from"]: (item["to"], item.get("tofragment", ""))
-                for item in query.get("redirects", [])
-            },
-            interwiki={item["title"]: item.get("iw", "") for item in query.get("interwiki", [])},
-            pages={page["title"]: page for page in query.get("pages", [])},
-        )
-
-
-def _outcomes(
-    titles: Sequence[str], query: dict, *, elapsed_ms: int, checked_at: datetime
-) -> dict[str, Outcome]:
-    answer = _Answer.from_query(query)
-    # No HTTP status of the page's own: the API's 200 says nothing about it.
-    return {
-        title: Outcome(
-            http_status=None,
-            elapsed_ms=elapsed_ms,
-            checked_at=checked_at,
-            **{"error": "", **_title_fields(title, answer=answer)},
-        )
-        for title in titles
-    }
-
-
-def _title_fields(title: str, *, answer: _Answer) -> dict:
-    """What the answer says about `title`: its verdict and the Outcome fields that go with it."""
-    name = answer.normalized.get(title, title)
-    as_normalized = name if name != title else ""
-    if title in answer.interwiki or name in answer.interwiki:
-        prefix = answer.interwiki.get(title) or answer.interwiki.get(name)
-        return {
-            "verdict": Verdict.UNKNOWN,
-            "note": f"interwiki link to '{prefix}': not checked on this wiki",
-            "normalized_title": as_normalized,
-        }
-    invalid = answer.pages.get(title) or answer.pages.get(name)
-    if invalid and invalid.get("invalid"):
-        reason = invalid.get("invalidreason", "MediaWiki rejected the title")
-        return {"verdict": Verdict.INVALID, "error": reason}
-    target, fragment = _follow(answer.redirects, name)
-    page = answer.pages.get(target or name)
-    if page is None:
-        return {
-            "verdict": Verdict.UNKNOWN,
-            "error": "the API did not report this title",
-            "normalized_title": as_normalized,
-        }
-    return {
-        "verdict": Verdict.MISSING if page.get("missing") else Verdict.EXISTS,
-        "normalized_title": as_normalized,
-        "redirect_target": f"{target}#{fragment}" if target and fragment else target,
-        "note": _note(page),
-    }
-
-
-def _follow(redirects: dict[str, tuple[str, str]], name: str) -> tuple[str, str]:
-    """Where a chain of redirects from `name` ends, and the last section asked for."""
-    target, fragment, seen = "", "", {name}
-    while name in redirects:
-        name, step_fragment = redirects[name]
-        if name in seen:
-            break
-        seen.add(name)
-        target, fragment = name, step_fragment or fragment
-    return target, fragment
-
-
-def _note(page: dict) -> str:
-    if page.get("ns") == -2:
-        return "media link: checked as its file"
-    if page.get("special"):
-        return "special page: generated by the wiki, not stored"
-    return ""
 
 
 def _retry_after(response: requests.Response, *, default: float) -> float:

@@ -23,3 +23,10 @@ class Outcome:
     redirect_target: str = ""
     normalized_title: str = ""
     note: str = ""
+    # What the wiki says of the page reached (for a redirect, of its target), where it says it.
+    page_id: int | None = None
+    disambiguation: bool = False
+    wikidata_item: str = ""  # a Q-id
+    length: int | None = None  # bytes
+    last_edited: datetime | None = None
+    final_url: str = ""  # page mode: where the redirects, if any, ended

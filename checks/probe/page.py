@@ -2,8 +2,9 @@
 
 import http.client
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 import urllib3
@@ -25,7 +26,8 @@ def verdict_for(http_status: int) -> Verdict:
 
 
 def page_check(url: str, *, session: requests.Session, timeout: tuple[float, float]) -> Outcome:
-    """HEAD the page (following redirects); fall back to a GET whose body is never read."""
+    """HEAD the page (following redirects); fall back to a GET whose body is never read. Where
+    redirects led is recorded with the verdict of the page they end at."""
     started = time.perf_counter()
     checked_at = datetime.now(UTC)
     try:
@@ -41,6 +43,7 @@ def page_check(url: str, *, session: requests.Session, timeout: tuple[float, flo
             error=error_reason(exc, timeout=timeout),
             elapsed_ms=_elapsed_ms(started),
             checked_at=checked_at,
+            note=_loop_seen(exc),
         )
     verdict = verdict_for(response.status_code)
     return Outcome(
@@ -49,7 +52,59 @@ def page_check(url: str, *, session: requests.Session, timeout: tuple[float, flo
         error=_status_reason(response) if verdict == Verdict.UNKNOWN else "",
         elapsed_ms=_elapsed_ms(started),
         checked_at=checked_at,
+        **_redirect_fields(url, response=response),
     )
+
+
+# --- Redirects -------------------------------------------------------------------------------
+
+
+def loop_note(*, path: Sequence[str]) -> str:
+    """What a row says of redirects that go round: `path` is the titles on the way, the first
+    asked, the last one met again."""
+    if len(path) == 2:
+        return "redirects to itself"
+    return "redirect loop: " + " → ".join(path)
+
+
+def _url_title(url: str) -> str:
+    """The page title a wiki URL names (`/wiki/<title>` or `index.php?title=`), decoded; "" for
+    other URLs."""
+    parts = urlsplit(url)
+    _, wiki, name = parts.path.partition("/wiki/")
+    if wiki:
+        return unquote(name).replace("_", " ")
+    return parse_qs(parts.query).get("title", [""])[0].replace("_", " ")
+
+
+def _redirect_fields(url: str, *, response: requests.Response) -> dict[str, str]:
+    """Where redirects led, when there were some: the final URL, and its title as the target (or
+    as the normalized title, when only the first letter's case or underscores changed; a URL
+    that is no wiki page's is its own target)."""
+    if not response.history:
+        return {}
+    asked, reached = _url_title(url), _url_title(response.url)
+    if reached and reached == asked:
+        # The same page at another address: https, or /wiki/ for index.php.
+        return {"final_url": response.url}
+    if reached and asked[:1].upper() + asked[1:] == reached:
+        return {"final_url": response.url, "normalized_title": reached}
+    fragment = unquote(urlsplit(response.url).fragment).replace("_", " ")
+    target = f"{reached}#{fragment}" if reached and fragment else reached or response.url
+    return {"final_url": response.url, "redirect_target": target}
+
+
+def _loop_seen(exc: requests.RequestException) -> str:
+    """The loop a request that gave up on redirects went round, if the URLs it saw repeat."""
+    if not isinstance(exc, requests.TooManyRedirects) or exc.response is None:
+        return ""
+    seen: list[str] = []
+    for response in [*exc.response.history, exc.response]:
+        here = response.url.partition("#")[0]
+        if here in seen:
+            return loop_note(path=[_url_title(url) or url for url in [*seen, here]])
+        seen.append(here)
+    return ""
 
 
 # --- Explaining failures ---------------------------------------------------------------------

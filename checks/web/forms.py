@@ -1,5 +1,5 @@
-"""The submission form: pasted or uploaded lines in, a list of distinct normalized entries out;
-and the filters of the history page."""
+"""The submission form: pasted or uploaded lines in, a list of distinct normalized entries out
+(titles MediaWiki forbids among them, counted); and the filters of the history page."""
 
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -94,6 +94,8 @@ class BatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Every refused line, also when only the first MAX_ERRORS_SHOWN are spelled out.
         self.line_errors: list[LineError] = []
+        # Lines whose title MediaWiki forbids: invalid rows of the batch, not errors.
+        self.invalid_lines = 0
         self.fields["wiki"].initial = conf.current().default_wiki
         self.fields["file"].widget.attrs["accept"] = ",".join(UPLOAD_SUFFIXES)
 
@@ -149,25 +151,46 @@ class BatchForm(forms.Form):
                 f"{LINE_LABELS[field]} {number} is the first over the limit: "
                 "split it into several batches."
             )
-        entries: dict[str, Entry] = {}
-        for field, number, line in numbered:
-            try:
-                entry = entry_parse(
-                    line, wiki=cleaned["wiki"], allowed_hosts=conf.current().allowed_hosts
-                )
-            except ValueError as exc:
-                self.line_errors.append(LineError(field, number, str(exc)))
-                continue
-            entries.setdefault(entry.url, entry)
+        entries = self._entries_parse(numbered, wiki=cleaned["wiki"])
         if self.line_errors:
             shown = [str(error) for error in self.line_errors[:MAX_ERRORS_SHOWN]]
             hidden = len(self.line_errors) - MAX_ERRORS_SHOWN
             if hidden > 0:
                 shown.append(f"…and {hidden} more lines with errors.")
             raise forms.ValidationError(shown)
-        cleaned["entries"] = list(entries.values())
+        cleaned["entries"] = entries
         cleaned["duplicates"] = len(numbered) - len(entries)
         return cleaned
+
+    def _entries_parse(self, numbered: list[tuple[str, int, str]], *, wiki: str) -> list[Entry]:
+        """The distinct entries of the lines, in order; refused lines go to `line_errors`, and
+        so do forbidden titles under WIKICHECK_STRICT_TITLES (else they are counted)."""
+        config = conf.current()
+        self.line_errors, self.invalid_lines = [], 0
+        entries: dict[str, Entry] = {}
+        for field, number, line in numbered:
+            try:
+                entry = entry_parse(line, wiki=wiki, allowed_hosts=config.allowed_hosts)
+            except ValueError as exc:
+                self.line_errors.append(LineError(field, number, str(exc)))
+                continue
+            if entry.invalid_reason and config.strict_titles:
+                self.line_errors.append(LineError(field, number, entry.invalid_reason))
+                continue
+            self.invalid_lines += bool(entry.invalid_reason)
+            entries.setdefault(entry.url, entry)
+        return list(entries.values())
+
+    def invalid_lines_message(self) -> str:
+        """What to tell the user about the lines that became invalid rows; "" for none."""
+        if not self.invalid_lines:
+            return ""
+        if self.invalid_lines == 1:
+            return "1 line is not a valid title; it is listed as an invalid title in the batch."
+        return (
+            f"{self.invalid_lines:,} lines are not valid titles; they are listed as invalid "
+            "titles in the batch."
+        )
 
 
 class HistoryFilterForm(forms.Form):

@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +21,7 @@ from checks.batches import (
     batch_rerun,
     batch_retry,
 )
-from checks.models import Batch, Result
+from checks.models import TALLIES, Batch
 from checks.web import polling
 from checks.web.forms import BatchForm, HistoryFilterForm
 
@@ -32,6 +32,8 @@ RECENT_ON_HOME = 5
 # How the batch page can list results; the first is the default, and the only one whose rows
 # the poll appends (results arrive in completion order).
 RESULT_ORDERS = {"completed": ("completion_order", "position"), "submitted": ("position",)}
+# The heading of a listing of one status, as the count linking to it reads.
+STATUS_LABELS = {key: label for key, _, label, _ in TALLIES}
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
     form = BatchForm(request.POST, request.FILES) if request.method == "POST" else BatchForm()
     if request.method == "POST" and form.is_valid():
         try:
-            return redirect(batch_create(owner=request.user, **form.submission()))
+            batch = batch_create(owner=request.user, **form.submission())
         except QuotaExceeded as exc:
             # The form keeps what was typed; nothing was stored.
             form.add_error(None, str(exc))
@@ -49,6 +51,9 @@ def home(request: HttpRequest) -> HttpResponse:
             response.status_code = HTTPStatus.TOO_MANY_REQUESTS
             response["Retry-After"] = str(exc.retry_after)
             return response
+        if form.invalid_lines:
+            messages.warning(request, form.invalid_lines_message())
+        return redirect(batch)
     return _home_page(request, form)
 
 
@@ -155,7 +160,7 @@ def _home_page(request: HttpRequest, form: BatchForm) -> HttpResponse:
 def _results_context(request: HttpRequest, batch: Batch, *, poll: bool) -> dict:
     """The batch page's context for the listing the query asks for (?status=, ?order=)."""
     status = request.GET.get("status", "")
-    if status not in Result.FILTER_STATUSES:
+    if status not in exports.FILTER_KEYS:
         status = ""
     order = request.GET.get("order", "")
     if order not in RESULT_ORDERS:
@@ -166,7 +171,7 @@ def _results_context(request: HttpRequest, batch: Batch, *, poll: bool) -> dict:
     else:
         cursor = _number(request, "after", default=0) if poll else 0
         context = _live_context(batch, page=page, cursor=cursor)
-    status_label = Result.Status(status).label if status else ""
+    status_label = STATUS_LABELS.get(status, "")
     now_ms = polling.now_ms()
     return {
         **context,
@@ -235,28 +240,35 @@ def _number(request: HttpRequest, name: str, *, default: int) -> int:
 
 
 @require_GET
-def batch_export_csv(request: HttpRequest, pk: str) -> StreamingHttpResponse:
-    """Download the batch's results as CSV, streamed in submission order."""
-    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+def batch_export_csv(request: HttpRequest, pk: str) -> HttpResponse:
+    """Download the batch's results as CSV, streamed in submission order; ?status= narrows them."""
     return _download(
-        exports.csv_chunks(batch),
-        batch=batch,
+        request,
+        pk,
+        chunks=exports.csv_chunks,
         extension="csv",
         content_type="text/csv; charset=utf-8",
     )
 
 
 @require_GET
-def batch_export_json(request: HttpRequest, pk: str) -> StreamingHttpResponse:
-    """Download the batch and its results as one JSON document, streamed in submission order."""
-    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+def batch_export_json(request: HttpRequest, pk: str) -> HttpResponse:
+    """Download the batch and its results as one JSON document, streamed in submission order;
+    ?status= narrows the results."""
     return _download(
-        exports.json_chunks(batch), batch=batch, extension="json", content_type="application/json"
+        request, pk, chunks=exports.json_chunks, extension="json", content_type="application/json"
     )
 
 
-def _download(chunks, *, batch: Batch, extension: str, content_type: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    filename = exports.export_filename(batch, extension)
+def _download(
+    request: HttpRequest, pk: str, *, chunks: Callable, extension: str, content_type: str
+) -> HttpResponse:
+    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    try:
+        status = exports.status_filter(request.GET.get("status", ""))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(chunks(batch, status=status), content_type=content_type)
+    filename = exports.export_filename(batch, extension, status=status)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -8,7 +8,7 @@ from checks.engine.backends.base import Backend
 from checks.engine.backends.threads import ThreadsBackend
 from checks.engine.claims import ClaimedRow, results_claim
 from checks.engine.outcomes import results_record
-from checks.intake.parsing import Entry
+from checks.intake.parsing import Entry, entry_parse
 from checks.models import Batch, Result
 from checks.probe.outcome import Outcome, Verdict
 
@@ -194,3 +194,112 @@ def test_retry_names_every_host_removed_from_the_allow_list(owner, settings):
         "WIKICHECK_ALLOWED_HOSTS."
     )
     assert Batch.objects.count() == 1
+
+
+# --- Titles MediaWiki forbids ------------------------------------------------------------------
+
+
+def parsed(*lines: str) -> list[Entry]:
+    return [entry_parse(line, wiki=WIKI, allowed_hosts=["*.wikipedia.org"]) for line in lines]
+
+
+BRACKET_REASON = 'The requested page title contains invalid characters: "[".'
+EMPTY_REASON = "The requested page title is empty or contains only the name of a namespace."
+
+
+@pytest.mark.django_db
+def test_page_mode_stores_forbidden_titles_as_invalid_at_once(owner):
+    batch = batch_create(
+        owner=owner, entries=parsed("Ocean", "Foo[bar", "Island", "Talk:"), wiki=WIKI, mode="page"
+    )
+
+    batch.refresh_from_db()
+    assert list(batch.results.values_list("title", "status", "error")) == [
+        ("Ocean", "pending", ""),
+        ("Foo[bar", "invalid", BRACKET_REASON),
+        ("Island", "pending", ""),
+        ("Talk:", "invalid", EMPTY_REASON),
+    ]
+    assert (batch.total, batch.done, batch.invalid_count, batch.pending_count) == (4, 2, 2, 2)
+    assert batch.status == Batch.Status.RUNNING
+    assert batch.results.filter(status="invalid", checked_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_pages_checked_later_complete_after_the_invalid_rows(owner):
+    batch = batch_create(
+        owner=owner, entries=parsed("Foo[bar", "Ocean", "~~~~"), wiki=WIKI, mode="page"
+    )
+
+    record(Verdict.EXISTS, 200)
+
+    batch.refresh_from_db()
+    assert list(batch.results.order_by("completion_order").values_list("title", flat=True)) == [
+        "Foo[bar",
+        "~~~~",
+        "Ocean",
+    ]
+    assert batch.status == Batch.Status.FINISHED
+    assert (batch.exists_count, batch.invalid_count) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_a_batch_of_only_forbidden_titles_is_finished_at_once(owner):
+    batch = batch_create(owner=owner, entries=parsed("A|B", "<x>"), wiki=WIKI, mode="page")
+
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.FINISHED
+    assert batch.finished_at is not None
+    assert (batch.done, batch.invalid_count, batch.pending_count) == (2, 2, 0)
+    assert claim_one() is None
+
+
+@pytest.mark.django_db
+def test_api_mode_sends_forbidden_titles_to_the_api_for_its_reason(owner):
+    batch = batch_create(owner=owner, entries=parsed("Ocean", "Foo[bar", "~~~~"), wiki=WIKI)
+
+    batch.refresh_from_db()
+    assert (
+        list(batch.results.values_list("status", "api_url"))
+        == [
+            ("pending", "https://en.wikipedia.org/w/api.php"),
+        ]
+        * 3
+    )
+    assert (batch.done, batch.invalid_count) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_api_mode_settles_titles_no_api_request_can_name(owner):
+    batch = batch_create(owner=owner, entries=parsed("A|B", "#only-a-section", "Ocean"), wiki=WIKI)
+
+    assert list(batch.results.values_list("status", "error")) == [
+        ("invalid", 'The requested page title contains invalid characters: "|".'),
+        ("invalid", EMPTY_REASON),
+        ("pending", ""),
+    ]
+
+
+@pytest.mark.django_db
+def test_api_mode_settles_forbidden_titles_on_a_host_without_an_api(owner, settings):
+    settings.WIKICHECK_API_PATHS = []
+
+    batch = batch_create(owner=owner, entries=parsed("Foo[bar", "Ocean"), wiki=WIKI)
+
+    assert list(batch.results.values_list("status", "api_url")) == [
+        ("invalid", ""),
+        ("pending", ""),
+    ]
+
+
+@pytest.mark.django_db
+def test_rerun_in_page_mode_settles_forbidden_titles_again(owner):
+    batch = batch_create(owner=owner, entries=parsed("Foo[bar", "Ocean"), wiki=WIKI, mode="page")
+
+    again = batch_rerun(batch=batch, owner=owner)
+
+    assert list(again.results.values_list("title", "status", "error")) == [
+        ("Foo[bar", "invalid", BRACKET_REASON),
+        ("Ocean", "pending", ""),
+    ]
+    assert (again.done, again.invalid_count) == (1, 1)

@@ -62,6 +62,21 @@ def test_seed_pages_are_written_to_stdout_as_csv(fake_wiki, user, pages):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_forbidden_titles_become_invalid_rows_and_stderr_says_how_many(fake_wiki, user, tmp_path):
+    path = tmp_path / "pages.txt"
+    path.write_text("Ocean\nFoo[bar\n~~~~\n")
+
+    stdout, stderr = checkpages_run(str(path), "--user", "alice", "--mode", "page")
+
+    assert "2 lines are not valid titles" in stderr
+    assert dict(csv_outcomes(stdout)) == {
+        "Ocean": "exists",
+        "Foo[bar": "invalid",
+        "~~~~": "invalid",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_batch_is_stored_in_the_users_history(fake_wiki, user, pages):
     checkpages_run(str(pages), "--user", "alice", "--mode", "page", "--timeout", "5")
 
@@ -105,10 +120,49 @@ def test_fail_on_statuses_that_did_not_occur_succeeds(fake_wiki, user, pages):
     assert len(csv_outcomes(stdout)) == 4
 
 
+@pytest.mark.django_db(transaction=True)
+def test_fail_on_disambiguation_exits_with_1_when_a_page_is_one(
+    fake_wiki, user, tmp_path, settings
+):
+    # Only the API tells a disambiguation page apart.
+    settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
+    pages = tmp_path / "pages.txt"
+    pages.write_text("Ocean\nMercury\n")
+    stdout = io.StringIO()
+
+    with pytest.raises(CommandError) as failure:
+        call_command(
+            "checkpages",
+            str(pages),
+            "--user",
+            "alice",
+            "--fail-on",
+            "disambiguation",
+            stdout=stdout,
+        )
+
+    assert failure.value.returncode == 1
+    assert "1 disambiguation" in str(failure.value)
+    assert csv_outcomes(stdout.getvalue()) == [("Ocean", "exists"), ("Mercury", "exists")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fail_on_disambiguation_succeeds_when_no_page_is_one(fake_wiki, user, pages):
+    stdout, _ = checkpages_run(str(pages), "--user", "alice", "--fail-on", "disambiguation")
+
+    assert csv_outcomes(stdout) == SEED_OUTCOMES
+
+
 @pytest.mark.django_db
 def test_fail_on_refuses_an_unknown_status(user, pages):
     with pytest.raises(CommandError, match="--fail-on"):
         checkpages_run(str(pages), "--user", "alice", "--fail-on", "exists")
+
+
+@pytest.mark.django_db
+def test_fail_on_names_what_it_accepts_disambiguation_included(user, pages):
+    with pytest.raises(CommandError, match="missing,unknown,error,invalid,disambiguation"):
+        checkpages_run(str(pages), "--user", "alice", "--fail-on", "redirect")
 
 
 # --- Refusals ------------------------------------------------------------------------------------
@@ -270,7 +324,12 @@ def test_the_cli_checks_pages_piped_through_stdin(cli_env):
 
 def test_the_cli_exits_with_2_on_a_bad_line_and_stores_nothing(cli_env):
     done = manage(
-        "checkpages", "-", "--user", "scripter", env=cli_env, stdin="Ocean\nfile:///etc/passwd\n"
+        "checkpages",
+        "-",
+        "--user",
+        "scripter",
+        env=cli_env,
+        stdin="Ocean\nhttp://169.254.169.254/latest/meta-data/\n",
     )
 
     assert done.returncode == 2

@@ -15,9 +15,19 @@ CHECKED_AT = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
 # The CSV file's first line.
 HEADER_LINE = (
     "position,url,title,status,http_status,error,redirect_target,normalized_title,note,"
-    "elapsed_ms,checked_at,completion_order"
+    "elapsed_ms,checked_at,completion_order,page_id,disambiguation,wikidata_item,length,"
+    "last_edited,final_url"
 )
 HEADER = HEADER_LINE.split(",")
+# What the wiki said of a page, as a row stores it: a disambiguation page with its item.
+MERCURY_INFO = {
+    "page_id": 19065,
+    "disambiguation": True,
+    "wikidata_item": "Q1",
+    "length": 4321,
+    "last_edited": datetime(2024, 12, 31, 23, 59, 58, tzinfo=UTC),
+    "final_url": WIKI + "Mercury",
+}
 
 
 def make_batch(owner, *titles: str) -> Batch:
@@ -48,8 +58,8 @@ def make_batch(owner, *titles: str) -> Batch:
     return batch
 
 
-def download(client, name: str, batch: Batch):
-    response = client.get(reverse(name, args=[batch.pk]))
+def download(client, name: str, batch: Batch, **query: str):
+    response = client.get(reverse(name, args=[batch.pk]), query)
     assert response.status_code == 200
     return response, b"".join(response.streaming_content)
 
@@ -90,6 +100,12 @@ def test_csv_has_the_columns_in_order_and_rows_in_submission_order(user_client, 
             "12",
             "2025-03-04T05:06:07.890Z",
             "2",
+            "",
+            "false",
+            "",
+            "",
+            "",
+            "",
         ],
         [
             "1",
@@ -104,6 +120,12 @@ def test_csv_has_the_columns_in_order_and_rows_in_submission_order(user_client, 
             "12",
             "2025-03-04T05:06:07.890Z",
             "1",
+            "",
+            "false",
+            "",
+            "",
+            "",
+            "",
         ],
     ]
 
@@ -163,6 +185,75 @@ def test_csv_keeps_unicode_titles(user_client, user):
     assert [row[2] for row in csv_rows(body)[1:]] == titles
 
 
+@pytest.mark.django_db
+def test_csv_carries_what_the_wiki_said_of_the_page_after_the_older_columns(user_client, user):
+    batch = make_batch(user, "Mercury")
+    Result.objects.filter(batch=batch).update(**MERCURY_INFO)
+
+    _, body = download(user_client, "batch_export_csv", batch)
+
+    row = dict(zip(HEADER, csv_rows(body)[1], strict=True))
+    assert HEADER[-6:] == [
+        "page_id",
+        "disambiguation",
+        "wikidata_item",
+        "length",
+        "last_edited",
+        "final_url",
+    ]
+    assert [row[name] for name in HEADER[-6:]] == [
+        "19065",
+        "true",
+        "Q1",
+        "4321",
+        "2024-12-31T23:59:58.000Z",
+        WIKI + "Mercury",
+    ]
+
+
+@pytest.mark.django_db
+def test_csv_of_one_status_holds_only_those_results(user_client, user):
+    batch = make_batch(user, "Ocean", "Nowhere", "Island", "Elsewhere")
+    Result.objects.filter(batch=batch, position__in=[1, 3]).update(status=Result.Status.MISSING)
+
+    _, body = download(user_client, "batch_export_csv", batch, status="missing")
+
+    assert [row[2] for row in csv_rows(body)] == ["title", "Nowhere", "Elsewhere"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_export_csv", "batch_export_json"])
+def test_export_of_disambiguation_holds_disambiguation_pages_and_redirects_to_one(
+    user_client, user, name
+):
+    batch = make_batch(user, "Mercury", "Ocean", "Merkur")
+    Result.objects.filter(batch=batch, position=0).update(disambiguation=True)
+    Result.objects.filter(batch=batch, position=2).update(
+        redirect_target="Mercury", disambiguation=True
+    )
+
+    _, body = download(user_client, name, batch, status="disambiguation")
+
+    if name.endswith("json"):
+        titles = [row["title"] for row in json.loads(body)["results"]]
+    else:
+        titles = [row[2] for row in csv_rows(body)[1:]]
+    assert titles == ["Mercury", "Merkur"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_export_csv", "batch_export_json"])
+def test_export_of_an_unknown_status_is_refused_naming_the_statuses(user_client, user, name):
+    batch = make_batch(user, "Ocean")
+
+    response = user_client.get(reverse(name, args=[batch.pk]), {"status": "blue"})
+
+    assert response.status_code == 400
+    assert "Unknown status 'blue'" in response.content.decode()
+    assert "missing" in response.content.decode()
+    assert "disambiguation" in response.content.decode()
+
+
 # --- JSON ----------------------------------------------------------------------------------------
 
 
@@ -205,6 +296,7 @@ def test_json_has_the_batch_and_its_results_as_the_api_answers_them(user_client,
         "invalid": 0,
         "cancelled": 0,
         "redirects": 0,
+        "disambiguation": 0,
     }
 
 
@@ -215,6 +307,47 @@ def test_json_of_a_batch_without_results_is_valid(user_client, user):
     _, body = download(user_client, "batch_export_json", batch)
 
     assert json.loads(body)["results"] == []
+
+
+@pytest.mark.django_db
+def test_json_carries_what_the_wiki_said_of_the_page_with_its_types(user_client, user):
+    batch = make_batch(user, "Mercury")
+    Result.objects.filter(batch=batch).update(**MERCURY_INFO)
+
+    _, body = download(user_client, "batch_export_json", batch)
+
+    result = json.loads(body)["results"][0]
+    assert {name: result[name] for name in MERCURY_INFO} == {
+        "page_id": 19065,
+        "disambiguation": True,
+        "wikidata_item": "Q1",
+        "length": 4321,
+        "last_edited": "2024-12-31T23:59:58.000Z",
+        "final_url": WIKI + "Mercury",
+    }
+
+
+@pytest.mark.django_db
+def test_json_counts_disambiguation_pages_beside_the_statuses(user_client, user):
+    batch = make_batch(user, "Mercury", "Ocean")
+    Batch.objects.filter(pk=batch.pk).update(disambiguation_count=1)
+
+    _, body = download(user_client, "batch_export_json", batch)
+
+    assert json.loads(body)["batch"]["counts"]["disambiguation"] == 1
+
+
+@pytest.mark.django_db
+def test_json_of_one_status_holds_only_those_results_and_every_count(user_client, user):
+    batch = make_batch(user, "Ocean", "Nowhere", "Island")
+    Result.objects.filter(batch=batch, position=1).update(status=Result.Status.MISSING)
+    Batch.objects.filter(pk=batch.pk).update(exists_count=2, missing_count=1)
+
+    _, body = download(user_client, "batch_export_json", batch, status="missing")
+
+    document = json.loads(body)
+    assert [row["title"] for row in document["results"]] == ["Nowhere"]
+    assert (document["batch"]["counts"]["exists"], document["batch"]["counts"]["missing"]) == (2, 1)
 
 
 @pytest.mark.django_db

@@ -24,8 +24,11 @@ from checks.intake.reading import UnreadableText, text_decode
 from checks.models import Batch, CheckProcess, Result
 from checks.web.forms import BatchForm
 
-FAIL_ON_STATUSES = tuple(
-    status.value for status in Result.CHECKED_STATUSES if status != Result.Status.EXISTS
+# What --fail-on accepts: the statuses but "exists", and "disambiguation", which is counted
+# within "exists" (a disambiguation page, or a redirect to one, is a link to fix too).
+FAIL_ON_STATUSES = (
+    *(status.value for status in Result.CHECKED_STATUSES if status != Result.Status.EXISTS),
+    "disambiguation",
 )
 # The database is polled for progress, quickly at first and then at most this often: the
 # command waits for the workers, it has nothing to hurry.
@@ -75,7 +78,8 @@ class Command(BaseCommand):
             default=(),
             metavar="STATUSES",
             help="exit with 1 if any result has one of these comma-separated statuses: "
-            + ",".join(FAIL_ON_STATUSES),
+            + ",".join(FAIL_ON_STATUSES)
+            + " (disambiguation: a disambiguation page, or a redirect to one)",
         )
         parser.add_argument(
             "--quiet", action="store_true", help="no progress bar and no summary on stderr"
@@ -100,6 +104,8 @@ class Command(BaseCommand):
             batch = batch_create(owner=owner, **form.submission())
         except QuotaExceeded as exc:
             raise CommandError(f"Nothing was stored: {exc}", returncode=EXIT_USAGE) from None
+        if form.invalid_lines and not options["quiet"]:
+            self.stderr.write(form.invalid_lines_message(), style_func=lambda text: text)
         try:
             with _terminate_interrupts():
                 self._wait(batch, progress=not options["quiet"] and self.stderr.isatty())
@@ -234,6 +240,8 @@ def _summary(batch: Batch) -> str:
         for status in Result.CHECKED_STATUSES
         if batch.count_of(status)
     ]
+    if batch.disambiguation_count:
+        counts.append(f"{batch.disambiguation_count} disambiguation")
     if batch.cancelled_count:
         counts.append(f"{batch.cancelled_count} not checked")
     pages = f"{batch.total} page{pluralize(batch.total)}"

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -17,6 +18,8 @@ WIKI = "https://en.wikipedia.org/wiki/"
 BATCHES_URL = "/api/batches/"
 UNAUTHENTICATED = "Authentication required: log in, or send Authorization: Bearer <token>"
 BIG_BATCH_SIZE = 5000
+# What a result says of its page, besides its status.
+PAGE_INFO = ("page_id", "disambiguation", "wikidata_item", "length", "last_edited", "final_url")
 
 
 @pytest.fixture
@@ -88,6 +91,7 @@ def test_seed_pages_submitted_with_a_token_give_three_existing_and_one_missing(
         "invalid": 0,
         "cancelled": 0,
         "redirects": 0,
+        "disambiguation": 0,
     }
     assert [(r["title"], r["status"]) for r in finished["results"]] == [
         ("Ocean", "exists"),
@@ -98,6 +102,20 @@ def test_seed_pages_submitted_with_a_token_give_three_existing_and_one_missing(
     assert finished["results"][0]["http_status"] == 200
     assert finished["results"][0]["checked_at"]
     assert finished["finished_at"] and finished["next"] is None
+
+
+@pytest.mark.django_db
+def test_forbidden_titles_are_stored_as_invalid_rows_and_counted_in_the_answer(
+    api_client, user, no_workers
+):
+    response = post_json(
+        api_client, BATCHES_URL, {"urls": ["Ocean", "A|B", "Talk:"], "mode": "page"}
+    )
+
+    body = response.json()
+    assert response.status_code == 201
+    assert (body["invalid"], body["total"]) == (2, 3)
+    assert body["counts"]["invalid"] == 2
 
 
 @pytest.mark.django_db
@@ -544,6 +562,125 @@ def test_anonymous_download_gets_401(client, user):
     response = client.get(reverse("api:batch_export_csv", args=[batch.pk]))
 
     assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_csv_download_of_one_status_holds_only_those_results(api_client, user):
+    batch = batch_of(user, results=3)
+    batch.results.filter(position=1).update(status=Result.Status.MISSING)
+
+    response = api_client.get(
+        reverse("api:batch_export_csv", args=[batch.pk]), {"status": "missing"}
+    )
+
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert response.status_code == 200
+    assert [line.split(",")[2] for line in lines] == ["title", "Page 1"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", ["api:batch_detail", "api:batch_export_csv", "api:batch_export_json"]
+)
+def test_an_unknown_status_is_refused_in_json_naming_the_statuses(api_client, user, name):
+    batch = batch_of(user, results=1)
+
+    response = api_client.get(reverse(name, args=[batch.pk]), {"status": "blue"})
+
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("Unknown status 'blue': use one of exists, missing,")
+    assert "disambiguation" in error["message"]
+
+
+# --- Results and their filters -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_result_carries_what_the_wiki_said_of_its_page(api_client, user):
+    batch = batch_of(user, results=1)
+    batch.results.update(
+        status=Result.Status.EXISTS,
+        redirect_target="Mercury",
+        page_id=19065,
+        disambiguation=True,
+        wikidata_item="Q1",
+        length=4321,
+        last_edited=datetime(2024, 12, 31, 23, 59, 58, 500000, tzinfo=UTC),
+    )
+
+    (result,) = api_client.get(detail_url(batch)).json()["results"]
+
+    assert {name: result[name] for name in PAGE_INFO} == {
+        "page_id": 19065,
+        "disambiguation": True,
+        "wikidata_item": "Q1",
+        "length": 4321,
+        "last_edited": "2024-12-31T23:59:58.500Z",
+        "final_url": "",
+    }
+
+
+@pytest.mark.django_db
+def test_a_result_of_a_page_not_found_has_no_page_info(api_client, user):
+    batch = batch_of(user, results=1)
+    batch.results.update(status=Result.Status.MISSING)
+
+    (result,) = api_client.get(detail_url(batch)).json()["results"]
+
+    assert {name: result[name] for name in PAGE_INFO} == {
+        "page_id": None,
+        "disambiguation": False,
+        "wikidata_item": "",
+        "length": None,
+        "last_edited": None,
+        "final_url": "",
+    }
+
+
+@pytest.mark.django_db
+def test_results_of_one_status_are_listed_with_status(api_client, user):
+    batch = batch_of(user, results=4)
+    batch.results.filter(position__in=[0, 2]).update(status=Result.Status.MISSING)
+
+    body = api_client.get(detail_url(batch), {"status": "missing"}).json()
+
+    assert [result["title"] for result in body["results"]] == ["Page 0", "Page 2"]
+
+
+@pytest.mark.django_db
+def test_disambiguation_lists_disambiguation_pages_and_redirects_to_one(api_client, user):
+    batch = batch_of(user, results=4)
+    batch.results.filter(position=1).update(disambiguation=True)
+    batch.results.filter(position=3).update(redirect_target="Mercury", disambiguation=True)
+    batch.results.filter(position=2).update(redirect_target="Ocean")
+
+    disambiguation = api_client.get(detail_url(batch), {"status": "disambiguation"}).json()
+    redirects = api_client.get(detail_url(batch), {"status": "redirect"}).json()
+
+    assert [result["title"] for result in disambiguation["results"]] == ["Page 1", "Page 3"]
+    assert [result["title"] for result in redirects["results"]] == ["Page 2", "Page 3"]
+
+
+@pytest.mark.django_db
+def test_the_next_page_of_one_status_keeps_the_status(api_client, user):
+    batch = batch_of(user, results=5)
+    batch.results.exclude(position=2).update(status=Result.Status.MISSING)
+
+    first = api_client.get(detail_url(batch), {"status": "missing", "page_size": 2}).json()
+    second = api_client.get(first["next"]).json()
+
+    assert [result["title"] for result in first["results"]] == ["Page 0", "Page 1"]
+    assert [result["title"] for result in second["results"]] == ["Page 3", "Page 4"]
+
+
+@pytest.mark.django_db
+def test_counts_hold_disambiguation_pages_beside_the_statuses(api_client, user):
+    batch = batch_of(user, exists_count=3, disambiguation_count=2, redirect_count=1)
+
+    counts = api_client.get(detail_url(batch)).json()["counts"]
+
+    assert (counts["exists"], counts["redirects"], counts["disambiguation"]) == (3, 1, 2)
 
 
 # --- Pagination ----------------------------------------------------------------------------------

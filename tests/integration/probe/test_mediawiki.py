@@ -58,8 +58,8 @@ def test_every_api_outcome_lands_on_its_own_row(owner, api_wiki, settings):
         "Special:Version",
         "wikt:sea",
         "talk:ocean",
-        "Caf%C3%A9",
-        "%CE%A9mega",
+        "/wiki/Caf%C3%A9",
+        "/wiki/%CE%A9mega",
     ]
 
     batch = run(owner, api_wiki, lines, settings=settings)
@@ -86,7 +86,7 @@ def test_every_api_outcome_lands_on_its_own_row(owner, api_wiki, settings):
             "",
         ),
         "wikt:sea": ("unknown", "", "", "interwiki link to 'wikt': not checked on this wiki", ""),
-        "talk:ocean": ("exists", "Talk:Ocean", "", "", ""),
+        "Talk:ocean": ("exists", "Talk:Ocean", "", "", ""),
         "Café": ("exists", "", "", "", ""),
         "Ωmega": ("exists", "", "", "", ""),
     }

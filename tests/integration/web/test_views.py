@@ -2,13 +2,17 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
 from checks.engine.workqueue import results_insert
 from checks.models import COUNTER_FIELDS, Batch, Result
+from fakewiki.titles import CHARACTERS_REASON, EMPTY_REASON
 from tests.support import wait_until
 
 SEED_PAGES = "Ocean\nIsland\nthis_page_does_not_exist\nShark\n"
@@ -149,6 +153,88 @@ def test_uploaded_file_is_checked_like_pasted_lines(user_client, fake_wiki):
     batch = Batch.objects.get()
     assert response.status_code == 302
     assert [r.title for r in batch.results.order_by("position")] == ["Ocean", "Missing page"]
+
+
+@pytest.mark.django_db
+def test_forbidden_titles_become_invalid_rows_and_the_batch_page_says_how_many(
+    user_client, fake_wiki
+):
+    fields = {"urls": "Foo[bar\n~~~~\nTalk:\n", "mode": "page", "wiki": fake_wiki.wiki_url}
+
+    response = user_client.post(reverse("home"), fields, follow=True)
+
+    batch = Batch.objects.get()
+    page = response.content.decode()
+    assert "3 lines are not valid titles; they are listed as invalid titles in the batch." in page
+    assert "The requested page title contains invalid characters: &quot;[&quot;." in page
+    assert "The requested page title contains invalid magic tilde sequence (~~~)." in page
+    assert (batch.status, batch.invalid_count, batch.total) == ("finished", 3, 3)
+
+
+@pytest.mark.django_db
+def test_valid_titles_get_no_message(user_client, fake_wiki, monkeypatch):
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
+
+    fields = {"urls": "file:foo.png\nAbout: Schmidt\n", "wiki": fake_wiki.wiki_url}
+
+    response = user_client.post(reverse("home"), fields)
+
+    assert response.status_code == 302
+    assert list(get_messages(response.wsgi_request)) == []
+
+
+@pytest.mark.django_db
+def test_strict_titles_refuse_the_submission_naming_the_line(user_client, fake_wiki, settings):
+    settings.WIKICHECK_STRICT_TITLES = True
+    fields = {"urls": "Ocean\nFoo[bar\n", "wiki": fake_wiki.wiki_url}
+
+    response = user_client.post(reverse("home"), fields)
+
+    assert response.status_code == 200
+    assert (
+        "Line 2: The requested page title contains invalid characters: &quot;[&quot;."
+        in response.content.decode()
+    )
+    assert Batch.objects.count() == 0 and Result.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_mode_asks_the_api_about_forbidden_titles_in_the_same_requests(
+    user_client, fake_wiki, settings
+):
+    settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
+    lines = [f"Page {n}" for n in range(57)] + ["Foo[bar", "Talk:", "<x>"]
+
+    batch = submit(user_client, "\n".join(lines), wiki=fake_wiki.wiki_url, mode="api")
+    poll_until_finished(user_client, batch)
+
+    batch.refresh_from_db()
+    invalid = dict(batch.results.filter(status="invalid").values_list("title", "error"))
+    assert invalid == {
+        "Foo[bar": CHARACTERS_REASON.format("["),
+        "Talk:": EMPTY_REASON,
+        "<x>": CHARACTERS_REASON.format("<"),
+    }
+    assert (fake_wiki.api_requests, fake_wiki.api_titles_total) == (2, 60)
+    assert sum(fake_wiki.requests_by_title.values()) == 0
+    assert (batch.exists_count, batch.invalid_count) == (57, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_page_mode_gives_forbidden_titles_the_reasons_the_api_gives(user_client, fake_wiki):
+    lines = ["Ocean", "Foo[bar", "Talk:", "<x>"]
+
+    batch = submit(user_client, "\n".join(lines), wiki=fake_wiki.wiki_url, mode="page")
+    poll_until_finished(user_client, batch)
+
+    batch.refresh_from_db()
+    invalid = dict(batch.results.filter(status="invalid").values_list("title", "error"))
+    assert invalid == {
+        "Foo[bar": CHARACTERS_REASON.format("["),
+        "Talk:": EMPTY_REASON,
+        "<x>": CHARACTERS_REASON.format("<"),
+    }
+    assert fake_wiki.requests_by_title == {"Ocean": 1}
 
 
 # --- Checking end to end -------------------------------------------------------------------------
@@ -380,6 +466,89 @@ def test_the_progress_fragment_of_a_large_batch_takes_four_queries(
     assert shown_orders(response) == list(range(601, 701))
 
 
+# --- What the wiki said of each page --------------------------------------------------------------
+
+
+def row_of(response, title: str) -> str:
+    """The HTML of the result row of `title`."""
+    rows = re.findall(r"<tr>.*?</tr>", response.content.decode(), re.DOTALL)
+    (row,) = [row for row in rows if f">{title}</a>" in row]
+    return row
+
+
+@pytest.fixture
+def described_batch(user):
+    """A disambiguation page, a redirect to one, and a page with its item, length and edit."""
+    batch = Batch.objects.create(
+        owner=user, wiki="https://en.wikipedia.org/wiki/", total=3, done=3, status="finished"
+    )
+    results_insert(
+        batch_id=batch.pk,
+        rows=(
+            (f"https://en.wikipedia.org/wiki/{t}", t, "") for t in ("Mercury", "Merkur", "Ocean")
+        ),
+    )
+    batch.results.update(status="exists", completion_order=F("position") + 1)
+    batch.results.filter(title="Mercury").update(disambiguation=True)
+    batch.results.filter(title="Merkur").update(redirect_target="Mercury", disambiguation=True)
+    batch.results.filter(title="Ocean").update(
+        wikidata_item="Q9430",
+        length=152_315,
+        last_edited=datetime(2024, 12, 31, 23, 59, 58, tzinfo=UTC),
+    )
+    return batch
+
+
+@pytest.mark.django_db
+def test_a_disambiguation_page_shows_a_badge_beside_its_status(user_client, described_batch):
+    response = user_client.get(described_batch.get_absolute_url())
+
+    row = row_of(response, "Mercury")
+    assert re.search(
+        r"Exists</span>\s*<span class=\"badge badge-disambiguation\">Disambiguation<", row
+    )
+    assert "Disambiguation" not in row_of(response, "Ocean")
+
+
+@pytest.mark.django_db
+def test_a_redirect_to_a_disambiguation_page_shows_the_badge_beside_its_target(
+    user_client, described_batch
+):
+    response = user_client.get(described_batch.get_absolute_url())
+
+    row = row_of(response, "Merkur")
+    assert re.search(
+        r"Redirects to <q>Mercury</q>\s*<span class=\"badge badge-disambiguation\">", row
+    )
+    assert row.count("Disambiguation") == 1
+
+
+@pytest.mark.django_db
+def test_a_pages_wikidata_item_links_to_wikidata(user_client, described_batch):
+    response = user_client.get(described_batch.get_absolute_url())
+
+    assert '<a href="https://www.wikidata.org/wiki/Q9430"' in row_of(response, "Ocean")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("item", ["q9430", "Q9430/../Special:Logout", "Q", "L123", " Q1"])
+def test_an_item_that_is_not_a_q_id_is_not_linked(user_client, described_batch, item):
+    described_batch.results.filter(title="Ocean").update(wikidata_item=item)
+
+    response = user_client.get(described_batch.get_absolute_url())
+
+    assert "wikidata.org" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_pages_length_and_last_edit_are_shown(user_client, described_batch):
+    response = user_client.get(described_batch.get_absolute_url())
+
+    row = row_of(response, "Ocean")
+    assert "152315 bytes" in row
+    assert re.search(r'last edited <time datetime="2024-12-31T23:59:58[^"]*"', row)
+
+
 # --- Progress figures ----------------------------------------------------------------------------
 
 
@@ -446,8 +615,6 @@ def test_rare_counts_show_only_when_some_pages_have_them(user_client, user):
         assert f'data-count="{key}"' not in plain_page
         assert f'<span data-count="{key}">1</span>' in rare_page
     assert '<span class="badge badge-cancelled">Not checked</span></a>' in rare_page
-    # Redirects are counted within the statuses: no listing of their own to link to.
-    assert "status=redirect" not in rare_page
 
 
 # --- Filtering and ordering results -----------------------------------------------------------
@@ -491,6 +658,53 @@ def test_a_filtered_listing_polls_the_counts_but_never_appends_rows(user_client,
     assert "hx-swap-oob" not in poll.content.decode()
     assert shown_titles(poll) == []
     assert "status=missing" in re.search(r'hx-get="([^"]*)"', page).group(1)
+
+
+@pytest.fixture
+def batch_with_disambiguation(user):
+    """Exists, a disambiguation page, a redirect to one, a plain redirect, missing."""
+    batch = batch_of(
+        user,
+        statuses=["exists", "exists", "exists", "exists", "missing"],
+        redirect_count=2,
+        disambiguation_count=2,
+    )
+    batch.results.filter(position=1).update(disambiguation=True)
+    batch.results.filter(position=2).update(redirect_target="Mercury", disambiguation=True)
+    batch.results.filter(position=3).update(redirect_target="Ocean")
+    return batch
+
+
+@pytest.mark.django_db
+def test_results_can_be_filtered_to_disambiguation_pages_and_redirects_to_one(
+    user_client, batch_with_disambiguation
+):
+    url = batch_with_disambiguation.get_absolute_url()
+
+    response = user_client.get(url + "?status=disambiguation&order=submitted")
+
+    assert shown_titles(response) == ["T1", "T2"]
+    assert "Results: Disambiguation" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_results_can_be_filtered_to_redirects(user_client, batch_with_disambiguation):
+    url = batch_with_disambiguation.get_absolute_url()
+
+    response = user_client.get(url + "?status=redirect&order=submitted")
+
+    assert shown_titles(response) == ["T2", "T3"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["disambiguation", "redirect"])
+def test_the_disambiguation_and_redirect_counts_link_to_their_listings(
+    user_client, batch_with_disambiguation, key
+):
+    page = user_client.get(batch_with_disambiguation.get_absolute_url()).content.decode()
+
+    assert f'href="?status={key}"' in page
+    assert f'<span data-count="{key}">2</span>' in page
 
 
 # --- Deleting ------------------------------------------------------------------------------------

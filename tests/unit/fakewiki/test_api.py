@@ -9,6 +9,12 @@ import requests
 from fakewiki.server import FakeWiki
 from tests.unit.fakewiki.clients import QUERY, api_url, query
 
+PROPS = {
+    "prop": "info|pageprops|revisions",
+    "ppprop": "disambiguation|wikibase_item",
+    "rvprop": "timestamp",
+}
+
 # --- Answers -----------------------------------------------------------------------------------
 
 
@@ -35,6 +41,89 @@ def test_missing_page_is_marked_missing_without_a_pageid(wiki: FakeWiki, title: 
     pages = query(wiki, title)["pages"]
 
     assert pages == [{"ns": 0, "title": title, "missing": True}]
+
+
+# --- Page data: prop=info|pageprops|revisions --------------------------------------------------
+
+
+def test_prop_adds_info_properties_and_the_last_revision(wiki: FakeWiki) -> None:
+    entry = query(wiki, "Mercury", **PROPS)["pages"][0]
+
+    assert set(entry) >= {"pageid", "touched", "lastrevid", "length", "pageprops", "revisions"}
+    assert entry["pageprops"] == {"disambiguation": "", "wikibase_item": f"Q{entry['pageid']}"}
+    assert list(entry["revisions"][0]) == ["timestamp"]
+    assert entry["revisions"][0]["timestamp"].endswith("Z")
+
+
+def test_ppprop_keeps_only_the_properties_named(wiki: FakeWiki) -> None:
+    entry = query(wiki, "Mercury", **{**PROPS, "ppprop": "disambiguation"})["pages"][0]
+
+    assert entry["pageprops"] == {"disambiguation": ""}
+
+
+def test_a_redirect_resolved_gives_the_data_of_its_target(wiki: FakeWiki) -> None:
+    answer = query(wiki, "Redirect to Mercury", **PROPS)
+
+    assert [entry["title"] for entry in answer["pages"]] == ["Mercury"]
+    assert "disambiguation" in answer["pages"][0]["pageprops"]
+
+
+# --- Continuation ------------------------------------------------------------------------------
+
+
+def continued(wiki: FakeWiki, session: requests.Session, titles: list[str]) -> list[dict]:
+    """Every answer to `titles`, following `continue` as MediaWiki's clients do."""
+    params = {**QUERY, **PROPS, "titles": "|".join(titles)}
+    answers = [session.get(api_url(wiki), params=params).json()]
+    while "continue" in answers[-1]:
+        more = {**params, **answers[-1]["continue"]}
+        answers.append(session.get(api_url(wiki), params=more).json())
+    return answers
+
+
+def test_prop_continue_after_leaves_the_rest_to_continue(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    wiki.prop_continue_after = 2
+
+    first = continued(wiki, session, ["Ocean", "Mercury", "Island", "Lake", "Sea"])[0]
+
+    assert "batchcomplete" not in first
+    assert set(first["continue"]) == {"ppcontinue", "rvcontinue", "continue"}
+    assert first["continue"]["continue"] == "||info"
+    with_revisions = [entry for entry in first["query"]["pages"] if "revisions" in entry]
+    assert len(with_revisions) == 2
+    assert len(first["query"]["pages"]) == 5
+
+
+def test_continued_answers_give_each_page_its_data_once_and_are_counted(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    wiki.prop_continue_after = 2
+    titles = ["Ocean", "Mercury", "Island", "Lake", "Sea"]
+
+    answers = continued(wiki, session, titles)
+
+    revised = [
+        entry["title"]
+        for answer in answers
+        for entry in answer["query"]["pages"]
+        if "revisions" in entry
+    ]
+    assert sorted(revised) == sorted(titles)
+    assert answers[-1]["batchcomplete"] is True
+    # info was complete after the first answer: the continued ones leave it out.
+    assert all("length" not in entry for entry in answers[1]["query"]["pages"])
+    assert (wiki.api_requests, wiki.api_titles_total) == (3, 15)
+
+
+def test_without_the_knob_one_answer_carries_everything(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    answers = continued(wiki, session, [f"Page {number}" for number in range(50)])
+
+    assert len(answers) == 1
+    assert all("revisions" in entry for entry in answers[0]["query"]["pages"])
 
 
 # --- Errors ------------------------------------------------------------------------------------

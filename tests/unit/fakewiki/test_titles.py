@@ -141,19 +141,93 @@ def test_redirect_to_an_interwiki_link_reports_tointerwiki(wiki: FakeWiki) -> No
     assert "pages" not in answer
 
 
+def test_self_redirect_is_listed_in_redirects_with_no_page(wiki: FakeWiki) -> None:
+    answer = query(wiki, "Self-redirect")
+
+    assert answer["redirects"] == [{"from": "Self-redirect", "to": "Self-redirect"}]
+    assert "pages" not in answer
+
+
+def test_redirect_loop_lists_both_steps_and_no_page(wiki: FakeWiki) -> None:
+    answer = query(wiki, "Redirect loop A", "Ocean")
+
+    assert answer["redirects"] == [
+        {"from": "Redirect loop A", "to": "Redirect loop B"},
+        {"from": "Redirect loop B", "to": "Redirect loop A"},
+    ]
+    assert [page["title"] for page in answer["pages"]] == ["Ocean"]
+
+
+def test_a_loop_pair_keeps_the_rest_of_its_title(wiki: FakeWiki) -> None:
+    answer = query(wiki, "Redirect loop B of the sea")
+
+    assert answer["redirects"][0] == {
+        "from": "Redirect loop B of the sea",
+        "to": "Redirect loop A of the sea",
+    }
+
+
+def test_self_redirect_is_a_plain_redirect_page_without_redirects(wiki: FakeWiki) -> None:
+    response = requests.get(api_url(wiki), params={"action": "query", "titles": "Self-redirect"})
+
+    assert response.json()["query"]["pages"][0]["redirect"] is True
+
+
 # --- Invalid, special, media and interwiki titles ----------------------------------------------
+
+
+EMPTY = "The requested page title is empty or contains only the name of a namespace."
+TOO_LONG = (
+    "The requested page title is too long. It must be no longer than 255 bytes in UTF-8 encoding."
+)
+RELATIVE = (
+    "Title has relative path. Relative page titles (./, ../) are invalid, because they will "
+    "often be unreachable when handled by user's browser."
+)
+
+
+def characters(text: str) -> str:
+    """MediaWiki's reason for invalid characters, the offending text in <nowiki> as its API
+    sends it."""
+    return f'The requested page title contains invalid characters: "<nowiki>{text}</nowiki>".'
 
 
 @pytest.mark.parametrize(
     ("sent", "reason"),
     [
-        ("Talk:", "The requested page title is empty or contains only the name of a namespace."),
-        ("_", "The requested page title is empty or contains only the name of a namespace."),
-        ("A<b>", 'The requested page title contains invalid characters: "<".'),
-        ("Ocean#Depth", 'The requested page title contains invalid characters: "#".'),
-        ("Tab\there", 'The requested page title contains invalid characters: "\t".'),
-        ("x" * 256, "The requested page title is too long to be used as a title."),
-        ("é" * 128, "The requested page title is too long to be used as a title."),
+        ("Talk:", EMPTY),
+        ("_", EMPTY),
+        (":", EMPTY),
+        ("A<b>", characters("<")),
+        ("Ocean#Depth", characters("#")),
+        ("Tab\there", characters("\t")),
+        ("A%41", characters("%41")),
+        ("Talk:100%25 sure", characters("%25")),
+        ("A&#91;B", characters("[")),
+        ("A&amp;#91;B", characters("&#91;")),
+        ("A&unknown;B", characters("&unknown;")),
+        ("x" * 256, TOO_LONG),
+        ("é" * 128, TOO_LONG),
+        ("Special:" + "x" * 513, TOO_LONG.replace("255", "512")),
+        ("./x", RELATIVE),
+        ("a/../b", RELATIVE),
+        ("Talk:..", RELATIVE),
+        (
+            "Sig ~~~~",
+            "The requested page title contains invalid magic tilde sequence "
+            "(<nowiki>~~~</nowiki>).",
+        ),
+        ("A\ufffdB", "The requested page title contains an invalid UTF-8 sequence."),
+        ("A\ufffeB", "The requested page title contains an invalid UTF-8 sequence."),
+        ("A&#xFFFF;B", "The requested page title contains an invalid UTF-8 sequence."),
+        ("::Foo", "The requested page title contains an invalid colon at the beginning."),
+        ("Talk::Foo", "The requested page title contains an invalid colon at the beginning."),
+        (
+            "Talk:File:x.png",
+            "The requested page title refers to an incorrectly specified talk page for a page in "
+            'another namespace. Talk pages of non-mainspace pages should be written as "Project '
+            'talk:Foo", not "Talk:Project:Foo".',
+        ),
         (
             "Invalid title",
             "The requested page title is invalid (the fake wiki rejects titles starting with "
@@ -168,6 +242,26 @@ def test_invalid_title_is_listed_as_sent_with_its_reason(
 
     assert answer["pages"] == [{"title": sent, "invalidreason": reason, "invalid": True}]
     assert "normalized" not in answer
+
+
+@pytest.mark.parametrize(
+    ("sent", "normalized"),
+    [
+        ("A&amp;B", "A&B"),
+        ("&#x61;bc", "Abc"),
+        (":ocean", "Ocean"),
+        ("100% sure", "100% sure"),
+        ("Sig ~~", "Sig ~~"),
+        ("A.b/c..d", "A.b/c..d"),
+        ("Talk:Star Wars: Episode I", "Talk:Star Wars: Episode I"),
+        ("Special:" + "x" * 512, "Special:X" + "x" * 511),
+    ],
+)
+def test_titles_close_to_a_rule_are_valid(wiki: FakeWiki, sent: str, normalized: str) -> None:
+    answer = query(wiki, sent)
+
+    assert answer["pages"][0]["title"] == normalized
+    assert "invalid" not in answer["pages"][0]
 
 
 def test_page_name_of_255_bytes_is_valid(wiki: FakeWiki) -> None:

@@ -4,10 +4,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from checks.web.forms import BatchForm
 
 WIKI = "https://en.wikipedia.org/wiki/"
-REPLACEMENT_REFUSED = (
-    "line contains U+FFFD (�), which stands in for text that was not valid where it was "
-    "typed or copied; MediaWiki forbids it in titles"
-)
+OFF_LIST = "https://evil.example/wiki/X"
+BRACKET_REASON = 'The requested page title contains invalid characters: "[".'
 
 
 def form_for(urls: str = "", *, upload: SimpleUploadedFile | None = None, **fields) -> BatchForm:
@@ -41,7 +39,7 @@ def test_duplicates_are_merged_keeping_the_first_and_counted():
 
 
 def test_every_bad_line_is_named_with_its_number():
-    form = form_for("Ocean\nftp://x/y\nIsland\nA[b]\n")
+    form = form_for(f"Ocean\n{OFF_LIST}\nIsland\nhttps://en.wikipedia.org/foo\n")
 
     assert not form.is_valid()
     errors = form.non_field_errors()
@@ -51,7 +49,7 @@ def test_every_bad_line_is_named_with_its_number():
 
 
 def test_many_bad_lines_are_summarised_after_ten():
-    form = form_for("\n".join("javascript:alert(1)" for _ in range(25)))
+    form = form_for("\n".join(OFF_LIST for _ in range(25)))
 
     assert not form.is_valid()
     errors = form.non_field_errors()
@@ -60,7 +58,7 @@ def test_many_bad_lines_are_summarised_after_ten():
 
 
 def test_line_numbers_count_leading_blank_lines():
-    form = form_for("\n\r\n  \nOcean\nA|B\n")
+    form = form_for(f"\n\r\n  \nOcean\n{OFF_LIST}\n")
 
     assert not form.is_valid()
     assert form.non_field_errors()[0].startswith("Line 5: ")
@@ -68,7 +66,7 @@ def test_line_numbers_count_leading_blank_lines():
 
 @pytest.mark.parametrize("separator", ["\x0c", "\x85", "\x1e"])
 def test_only_cr_and_lf_end_a_line(separator):
-    form = form_for(f"Ocean{separator}Island\nA|B")
+    form = form_for(f"Ocean{separator}Island\n{OFF_LIST}")
 
     assert not form.is_valid()
     assert [error.split(":")[0] for error in form.non_field_errors()] == ["Line 1", "Line 2"]
@@ -126,7 +124,7 @@ def test_timeout_out_of_range_is_refused(timeout):
 
 
 def test_text_file_lines_are_numbered_as_file_lines():
-    form = form_for(upload=upload("pages.txt", b"Ocean\n\nbad|title\n"))
+    form = form_for(upload=upload("pages.txt", b"Ocean\n\nhttps://evil.example/\n"))
 
     assert not form.is_valid()
     assert form.non_field_errors()[0].startswith("File line 3: ")
@@ -157,7 +155,7 @@ def test_file_that_is_not_utf8_is_refused_naming_the_first_bad_line():
 
 
 def test_csv_cell_spanning_lines_keeps_later_line_numbers():
-    content = b'"Ocean\nIsland",x\nShark\nA|B\n'
+    content = b'"Ocean\nIsland",x\nShark\nhttps://evil.example/\n'
 
     form = form_for(upload=upload("pages.csv", content))
 
@@ -211,8 +209,64 @@ def test_an_uploaded_lone_surrogate_is_refused_naming_the_file_line_and_the_char
     }
 
 
-def test_a_replacement_character_left_by_invalid_text_is_refused_naming_the_line():
+# --- Titles MediaWiki forbids -------------------------------------------------------------------
+
+
+def test_forbidden_titles_become_entries_with_their_reason_and_are_counted():
+    form = form_for("Ocean\nFoo[bar\n~~~~\nFoo[bar\n")
+
+    assert form.is_valid(), form.errors
+    assert [(e.title, bool(e.invalid_reason)) for e in form.cleaned_data["entries"]] == [
+        ("Ocean", False),
+        ("Foo[bar", True),
+        ("~~~~", True),
+    ]
+    assert form.cleaned_data["entries"][1].invalid_reason == BRACKET_REASON
+    assert form.invalid_lines == 3
+    assert form.invalid_lines_message() == (
+        "3 lines are not valid titles; they are listed as invalid titles in the batch."
+    )
+
+
+def test_one_forbidden_title_is_told_in_the_singular():
+    form = form_for("Ocean\nTalk:\n")
+
+    assert form.is_valid(), form.errors
+    assert form.invalid_lines_message() == (
+        "1 line is not a valid title; it is listed as an invalid title in the batch."
+    )
+
+
+def test_valid_titles_need_no_message():
+    form = form_for("Ocean\nfile:foo.png\nAbout: Schmidt\n")
+
+    assert form.is_valid(), form.errors
+    assert (form.invalid_lines, form.invalid_lines_message()) == (0, "")
+
+
+def test_a_replacement_character_left_by_invalid_text_is_an_invalid_title():
     form = form_for("Ocean\nSea\ufffdwater\n")
 
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["entries"][1].invalid_reason == (
+        "The requested page title contains an invalid UTF-8 sequence."
+    )
+
+
+def test_a_line_off_the_allow_list_still_refuses_the_submission_beside_forbidden_titles():
+    form = form_for(f"Foo[bar\n{OFF_LIST}\n")
+
     assert not form.is_valid()
-    assert form.errors == {"__all__": [f"Line 2: {REPLACEMENT_REFUSED}"]}
+    assert form.non_field_errors() == ["Line 2: host evil.example is not an allowed wiki host"]
+
+
+def test_strict_titles_refuse_the_submission_naming_each_forbidden_line(settings):
+    settings.WIKICHECK_STRICT_TITLES = True
+
+    form = form_for("Ocean\nFoo[bar\nIsland\nTalk:\n")
+
+    assert not form.is_valid()
+    assert form.non_field_errors() == [
+        f"Line 2: {BRACKET_REASON}",
+        "Line 4: The requested page title is empty or contains only the name of a namespace.",
+    ]
