@@ -103,7 +103,8 @@ def _rows(entries: Sequence[Entry], *, api_paths: Sequence) -> list[NewRow]:
             status, error = Result.Status.INVALID, entry.invalid_reason
         else:
             status, error = Result.Status.PENDING, ""
-        rows.append(NewRow(entry.url, entry.title, api_url, status, error))
+        lines = ",".join(map(str, entry.lines))
+        rows.append(NewRow(entry.url, entry.title, api_url, status, error, entry.typed, lines))
     return rows
 
 
@@ -153,9 +154,19 @@ def batch_retry(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
 
 
 def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results: QuerySet) -> Batch:
+    """A new batch of `results`' pages, each keeping its entry and input lines, so that the
+    new rows join back to the same input."""
     entries = [
-        Entry(url=url, title=title, invalid_reason=title_invalid_reason(title))
-        for url, title in results.order_by("position").values_list("url", "title")
+        Entry(
+            url=url,
+            title=title,
+            invalid_reason=title_invalid_reason(title),
+            typed=typed,
+            lines=tuple(int(number) for number in lines.split(",") if number),
+        )
+        for url, title, typed, lines in results.order_by("position").values_list(
+            "url", "title", "entry", "lines"
+        )
     ]
     if not entries:
         raise ValueError("There is nothing to check again in this batch.")

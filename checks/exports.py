@@ -34,6 +34,8 @@ COLUMNS = (
     "length",
     "last_edited",
     "final_url",
+    "lines",
+    "entry",
 )
 # The columns holding a time, written in ISO 8601.
 TIMES = tuple(COLUMNS.index(name) for name in ("checked_at", "last_edited"))
@@ -77,8 +79,11 @@ def result_rows(batch: Batch, *, status: str = "") -> Iterator[tuple]:
 
 
 def result_data(row: tuple) -> dict:
-    """A result as JSON has it, the API and the export alike, from a row of results_in_order()."""
-    return dict(zip(COLUMNS, _row_out(row), strict=True))
+    """A result as JSON has it, the API and the export alike, from a row of results_in_order():
+    `lines` as a list of numbers, where CSV has them as the stored text ("3,17")."""
+    data = dict(zip(COLUMNS, _row_out(row), strict=True))
+    data["lines"] = [int(number) for number in data["lines"].split(",") if number]
+    return data
 
 
 def batch_data(batch: Batch) -> dict:

@@ -162,6 +162,12 @@ class Result(models.Model):
     position = models.PositiveIntegerField(help_text="Order in the submission, from 0.")
     url = models.CharField(max_length=2048, verbose_name="URL")
     title = models.CharField(max_length=512)
+    entry = models.CharField(
+        max_length=2048, blank=True, help_text="The entry as typed, on the first of its lines."
+    )
+    lines = models.TextField(
+        blank=True, help_text="The input lines naming this page, comma-separated, from 1."
+    )
     api_url = models.CharField(
         max_length=255,
         blank=True,

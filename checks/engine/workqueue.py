@@ -27,6 +27,8 @@ INSERTED_FIELDS = (
     "position",
     "url",
     "title",
+    "entry",
+    "lines",
     "api_url",
     "status",
     "error",
@@ -54,19 +56,22 @@ def write_transaction() -> Iterator[None]:
 
 class NewRow(NamedTuple):
     """A row for results_insert(): pending, or settled already (a title MediaWiki forbids, in
-    page mode) with its status and error."""
+    page mode) with its status and error; with the entry as typed and its input lines as stored
+    ("3,17")."""
 
     url: str
     title: str
     api_url: str
     status: str = Result.Status.PENDING
     error: str = ""
+    entry: str = ""
+    lines: str = ""
 
 
 def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
-    """Add rows `NewRow(url, title, api_url[, status, error])` to a batch, positions in the
-    order given. Settled rows are checked now, and complete first, in the order given; the
-    batch's counters are the caller's to set.
+    """Add rows `NewRow(url, title, api_url[, status, error, entry, lines])` to a batch,
+    positions in the order given. Settled rows are checked now, and complete first, in the order
+    given; the batch's counters are the caller's to set.
 
     One INSERT statement run for every row (executemany): a 100,000-page batch goes in within a
     second or two, where building model instances for bulk_create takes several times longer.
@@ -91,8 +96,8 @@ def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
     def values(position: int, row: NewRow) -> tuple:
         status = Result.Status(row.status)
         finish = (None, None) if status == Result.Status.PENDING else (now, next(settled))
-        head = (batch_value, position, row.url, row.title, row.api_url, status.value, row.error)
-        return (*head, *finish, *defaults)
+        cells = (row.url, row.title, row.entry, row.lines, row.api_url, status.value, row.error)
+        return (batch_value, position, *cells, *finish, *defaults)
 
     with connection.cursor() as cursor:
         cursor.executemany(

@@ -37,11 +37,15 @@ SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?![0-9])")
 @dataclass(frozen=True)
 class Entry:
     """One page to check: its canonical URL, its human-readable title and, when MediaWiki
-    forbids that title, MediaWiki's reason."""
+    forbids that title, MediaWiki's reason; with where the user named it, for scripts to join
+    rows back to their input: the entry as typed on the first of its lines (stripped), and every
+    line naming the page, numbered from 1 as the form's messages number them."""
 
     url: str
     title: str
     invalid_reason: str = ""
+    typed: str = ""
+    lines: tuple[int, ...] = ()
 
 
 def wiki_normalize(value: str, *, allowed_hosts: Sequence[str]) -> str:

@@ -1,7 +1,7 @@
 """The submission form: pasted or uploaded lines in, a list of distinct normalized entries out
 (titles MediaWiki forbids among them, counted); and the filters of the history page."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from django import forms
@@ -47,6 +47,10 @@ class LinesField(forms.CharField):
 
 
 class BatchForm(forms.Form):
+    # WIKICHECK_MAX_UPLOAD_BYTES guards the web server's memory; checkpages, which reads a file
+    # of its own, has nothing to guard.
+    upload_limited = True
+
     urls = LinesField(
         label="Pages",
         required=False,
@@ -122,7 +126,7 @@ class BatchForm(forms.Form):
         if PurePath(upload.name).suffix.lower() not in UPLOAD_SUFFIXES:
             raise forms.ValidationError("Upload a .txt or .csv file.")
         limit = conf.current().max_upload_bytes
-        if upload.size > limit:
+        if self.upload_limited and upload.size > limit:
             raise forms.ValidationError(
                 f"The file is {upload.size:,} bytes; at most {limit:,} bytes are accepted."
             )
@@ -163,11 +167,13 @@ class BatchForm(forms.Form):
         return cleaned
 
     def _entries_parse(self, numbered: list[tuple[str, int, str]], *, wiki: str) -> list[Entry]:
-        """The distinct entries of the lines, in order; refused lines go to `line_errors`, and
-        so do forbidden titles under WIKICHECK_STRICT_TITLES (else they are counted)."""
+        """The distinct entries of the lines, in order, each with the text of its first line
+        and the numbers of all its lines; refused lines go to `line_errors`, and so do forbidden
+        titles under WIKICHECK_STRICT_TITLES (else they are counted)."""
         config = conf.current()
         self.line_errors, self.invalid_lines = [], 0
         entries: dict[str, Entry] = {}
+        lines: dict[str, list[int]] = {}
         for field, number, line in numbered:
             try:
                 entry = entry_parse(line, wiki=wiki, allowed_hosts=config.allowed_hosts)
@@ -178,8 +184,9 @@ class BatchForm(forms.Form):
                 self.line_errors.append(LineError(field, number, entry.invalid_reason))
                 continue
             self.invalid_lines += bool(entry.invalid_reason)
-            entries.setdefault(entry.url, entry)
-        return list(entries.values())
+            entries.setdefault(entry.url, replace(entry, typed=line.strip()))
+            lines.setdefault(entry.url, []).append(number)
+        return [replace(entry, lines=tuple(lines[url])) for url, entry in entries.items()]
 
     def invalid_lines_message(self) -> str:
         """What to tell the user about the lines that became invalid rows; "" for none."""

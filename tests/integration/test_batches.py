@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -134,6 +135,52 @@ def test_rerun_makes_a_new_batch_of_every_page_in_order(owner):
         ("A", "pending"),
         ("B", "pending"),
     ]
+
+
+@pytest.mark.django_db
+def test_batch_create_stores_each_pages_entry_and_input_lines(owner):
+    typed = [
+        Entry(url=WIKI + "Ocean", title="Ocean", typed="/wiki/Ocean", lines=(2, 5)),
+        Entry(url=WIKI + "Island", title="Island", typed="Island", lines=(3,)),
+    ]
+
+    batch = batch_create(owner=owner, entries=typed, wiki=WIKI)
+
+    assert list(batch.results.values_list("title", "entry", "lines")) == [
+        ("Ocean", "/wiki/Ocean", "2,5"),
+        ("Island", "Island", "3"),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_invalid_row_settled_at_once_keeps_its_entry_and_lines(owner):
+    forbidden = replace(parsed("Foo[bar")[0], typed="foo[bar", lines=(1, 4))
+
+    batch = batch_create(owner=owner, entries=[forbidden], wiki=WIKI, mode="page")
+
+    assert list(batch.results.values_list("status", "entry", "lines")) == [
+        ("invalid", "foo[bar", "1,4")
+    ]
+
+
+@pytest.mark.django_db
+def test_rerun_and_retry_keep_each_pages_entry_and_input_lines(owner):
+    typed = [
+        Entry(url=WIKI + "Ocean", title="Ocean", typed="/wiki/Ocean", lines=(2, 5)),
+        Entry(url=WIKI + "Island", title="Island", typed="Island", lines=(3,)),
+    ]
+    batch = batch_create(owner=owner, entries=typed, wiki=WIKI)
+    record(Verdict.EXISTS, 200)
+    record(Verdict.ERROR)
+
+    rerun = batch_rerun(batch=batch, owner=owner)
+    retry = batch_retry(batch=batch, owner=owner)
+
+    assert list(rerun.results.values_list("entry", "lines")) == [
+        ("/wiki/Ocean", "2,5"),
+        ("Island", "3"),
+    ]
+    assert list(retry.results.values_list("entry", "lines")) == [("Island", "3")]
 
 
 @pytest.mark.django_db

@@ -50,6 +50,10 @@ def csv_outcomes(text: str) -> list[tuple[str, str]]:
     return [(row["title"], row["status"]) for row in rows]
 
 
+def json_results(text: str) -> list[dict]:
+    return json.loads(text)["results"]
+
+
 # --- Checking ------------------------------------------------------------------------------------
 
 
@@ -97,6 +101,44 @@ def test_json_is_written_to_the_output_file(fake_wiki, user, pages, tmp_path):
     assert stdout == ""
     assert document["batch"]["counts"]["missing"] == 1
     assert [(row["title"], row["status"]) for row in document["results"]] == SEED_OUTCOMES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_row_carries_its_input_lines_and_its_entry_as_typed(fake_wiki, user, tmp_path):
+    path = tmp_path / "pages.txt"
+    path.write_text("Ocean\n\nthis_page_does_not_exist\n  /wiki/Ocean\n")
+
+    stdout, _ = checkpages_run(str(path), "--user", "alice", "--format", "json")
+
+    assert [(row["title"], row["lines"], row["entry"]) for row in json_results(stdout)] == [
+        ("Ocean", [1, 4], "Ocean"),
+        ("this page does not exist", [3], "this_page_does_not_exist"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_csv_file_is_read_as_the_upload_is_first_column_under_a_header(fake_wiki, user, tmp_path):
+    path = tmp_path / "pages.CSV"
+    path.write_text('title,note\nOcean,"deep,\nwide"\nIsland,x\n/wiki/Ocean,again\n')
+
+    stdout, _ = checkpages_run(str(path), "--user", "alice")
+
+    rows = list(csv.DictReader(io.StringIO(stdout.removeprefix("\ufeff"), newline="")))
+    assert [(row["title"], row["status"], row["lines"], row["entry"]) for row in rows] == [
+        ("Ocean", "exists", "2,5", "Ocean"),
+        ("Island", "exists", "4", "Island"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_csv_file_is_not_held_to_the_upload_size_limit(fake_wiki, user, settings, tmp_path):
+    settings.WIKICHECK_MAX_UPLOAD_BYTES = 10
+    path = tmp_path / "pages.csv"
+    path.write_text(SEED_PAGES)
+
+    stdout, _ = checkpages_run(str(path), "--user", "alice")
+
+    assert csv_outcomes(stdout) == SEED_OUTCOMES
 
 
 @pytest.mark.django_db(transaction=True)
@@ -179,6 +221,19 @@ def test_a_bad_line_exits_with_2_naming_the_line_and_stores_nothing(fake_wiki, u
     assert failure.value.returncode == 2
     assert "\nLine 2: " in str(failure.value)
     assert (Batch.objects.count(), Result.objects.count()) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_a_bad_csv_row_is_named_by_its_file_line(fake_wiki, user, tmp_path):
+    path = tmp_path / "pages.csv"
+    path.write_text("url\nOcean\n\nhttps://evil.example/wiki/X,x\n")
+
+    with pytest.raises(CommandError) as failure:
+        checkpages_run(str(path), "--user", "alice")
+
+    assert failure.value.returncode == 2
+    assert "\nFile line 4: host evil.example" in str(failure.value)
+    assert Batch.objects.count() == 0
 
 
 @pytest.mark.django_db

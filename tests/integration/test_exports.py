@@ -7,8 +7,12 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from checks.batches import batch_create
+from checks.engine.backends.base import Backend
+from checks.engine.backends.threads import ThreadsBackend
 from checks.exports import csv_cell
 from checks.models import Batch, Result
+from checks.web.forms import BatchForm
 
 WIKI = "https://en.wikipedia.org/wiki/"
 CHECKED_AT = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
@@ -16,7 +20,7 @@ CHECKED_AT = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
 HEADER_LINE = (
     "position,url,title,status,http_status,error,redirect_target,normalized_title,note,"
     "elapsed_ms,checked_at,completion_order,page_id,disambiguation,wikidata_item,length,"
-    "last_edited,final_url"
+    "last_edited,final_url,lines,entry"
 )
 HEADER = HEADER_LINE.split(",")
 # What the wiki said of a page, as a row stores it: a disambiguation page with its item.
@@ -31,7 +35,8 @@ MERCURY_INFO = {
 
 
 def make_batch(owner, *titles: str) -> Batch:
-    """A finished batch whose pages all exist, stored directly: no worker, no network."""
+    """A finished batch whose pages all exist, each typed as its title on its own line, stored
+    directly: no worker, no network."""
     batch = Batch.objects.create(
         owner=owner,
         wiki=WIKI,
@@ -47,6 +52,8 @@ def make_batch(owner, *titles: str) -> Batch:
             position=position,
             url=WIKI + title.replace(" ", "_"),
             title=title,
+            entry=title,
+            lines=str(position + 1),
             status=Result.Status.EXISTS,
             http_status=200,
             elapsed_ms=12,
@@ -106,6 +113,8 @@ def test_csv_has_the_columns_in_order_and_rows_in_submission_order(user_client, 
             "",
             "",
             "",
+            "1",
+            "Ocean",
         ],
         [
             "1",
@@ -126,6 +135,8 @@ def test_csv_has_the_columns_in_order_and_rows_in_submission_order(user_client, 
             "",
             "",
             "",
+            "2",
+            "Island",
         ],
     ]
 
@@ -156,13 +167,16 @@ def test_csv_is_an_attachment_named_after_the_batch(user_client, user):
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_csv_neutralises_cells_that_would_start_a_formula(user_client, user, start):
     batch = make_batch(user, "Ocean")
-    Result.objects.filter(batch=batch).update(title=f"{start}HYPERLINK(1)", note=f"{start}1")
+    Result.objects.filter(batch=batch).update(
+        title=f"{start}HYPERLINK(1)", note=f"{start}1", entry=f"{start}cmd|' /C calc'!A0"
+    )
 
     _, body = download(user_client, "batch_export_csv", batch)
 
     row = dict(zip(HEADER, csv_rows(body)[1], strict=True))
     assert row["title"] == f"'{start}HYPERLINK(1)"
     assert row["note"] == f"'{start}1"
+    assert row["entry"] == f"'{start}cmd|' /C calc'!A0"
 
 
 def test_csv_cell_leaves_numbers_and_ordinary_text_alone():
@@ -193,7 +207,7 @@ def test_csv_carries_what_the_wiki_said_of_the_page_after_the_older_columns(user
     _, body = download(user_client, "batch_export_csv", batch)
 
     row = dict(zip(HEADER, csv_rows(body)[1], strict=True))
-    assert HEADER[-6:] == [
+    assert HEADER[12:18] == [
         "page_id",
         "disambiguation",
         "wikidata_item",
@@ -201,7 +215,7 @@ def test_csv_carries_what_the_wiki_said_of_the_page_after_the_older_columns(user
         "last_edited",
         "final_url",
     ]
-    assert [row[name] for name in HEADER[-6:]] == [
+    assert [row[name] for name in HEADER[12:18]] == [
         "19065",
         "true",
         "Q1",
@@ -209,6 +223,37 @@ def test_csv_carries_what_the_wiki_said_of_the_page_after_the_older_columns(user
         "2024-12-31T23:59:58.000Z",
         WIKI + "Mercury",
     ]
+
+
+@pytest.mark.django_db
+def test_csv_rows_of_a_submission_name_their_input_lines_duplicates_all_of_them(
+    user_client, user, monkeypatch
+):
+    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
+    form = BatchForm(
+        {"urls": "\n/wiki/Ocean\nIsland\n\n https://en.wikipedia.org/wiki/Ocean\n", "wiki": WIKI}
+    )
+    assert form.is_valid(), form.errors
+    batch = batch_create(owner=user, **form.submission())
+
+    _, body = download(user_client, "batch_export_csv", batch)
+
+    assert [(row[2], row[-2], row[-1]) for row in csv_rows(body)[1:]] == [
+        ("Ocean", "2,5", "/wiki/Ocean"),
+        ("Island", "3", "Island"),
+    ]
+
+
+@pytest.mark.django_db
+def test_csv_ends_with_the_input_lines_and_the_entry_as_typed(user_client, user):
+    batch = make_batch(user, "Ocean", "Island")
+    Result.objects.filter(batch=batch, position=0).update(lines="2,5", entry="/wiki/Ocean")
+
+    _, body = download(user_client, "batch_export_csv", batch)
+
+    rows = csv_rows(body)
+    assert rows[0][-2:] == ["lines", "entry"]
+    assert [row[-2:] for row in rows[1:]] == [["2,5", "/wiki/Ocean"], ["2", "Island"]]
 
 
 @pytest.mark.django_db
@@ -325,6 +370,30 @@ def test_json_carries_what_the_wiki_said_of_the_page_with_its_types(user_client,
         "last_edited": "2024-12-31T23:59:58.000Z",
         "final_url": WIKI + "Mercury",
     }
+
+
+@pytest.mark.django_db
+def test_json_has_the_input_lines_as_numbers_and_the_entry_as_typed(user_client, user):
+    batch = make_batch(user, "Ocean", "Island")
+    Result.objects.filter(batch=batch, position=0).update(lines="2,5", entry="/wiki/Ocean")
+
+    _, body = download(user_client, "batch_export_json", batch)
+
+    results = json.loads(body)["results"]
+    assert [(row["lines"], row["entry"]) for row in results] == [
+        ([2, 5], "/wiki/Ocean"),
+        ([2], "Island"),
+    ]
+
+
+@pytest.mark.django_db
+def test_json_of_a_row_without_input_lines_has_an_empty_list(user_client, user):
+    batch = make_batch(user, "Ocean")
+    Result.objects.filter(batch=batch).update(lines="", entry="")
+
+    _, body = download(user_client, "batch_export_json", batch)
+
+    assert json.loads(body)["results"][0]["lines"] == []
 
 
 @pytest.mark.django_db

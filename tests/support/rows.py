@@ -10,7 +10,7 @@ def results_copy(*, source, targets) -> None:
     table = db.connection.ops.quote_name(result._meta.db_table)
     columns = (
         "position, url, title, api_url, status, error, redirect_target, normalized_title, note, "
-        "disambiguation, wikidata_item, final_url"
+        "disambiguation, wikidata_item, final_url, entry, lines"
     )
     as_value = result._meta.get_field("batch").get_db_prep_save
     with db.connection.cursor() as cursor:

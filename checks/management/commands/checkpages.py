@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import pluralize
 from tqdm import tqdm
@@ -46,15 +47,21 @@ FORM_FIELD_OPTIONS = {"urls": "FILE", "wiki": "--wiki", "mode": "--mode", "timeo
 
 class Command(BaseCommand):
     help = (
-        "Check the pages listed in FILE (one URL or title per line, as in the web form; '-' "
-        "reads stdin) as a batch owned by --user, stored in its history, and write the results "
+        "Check the pages listed in FILE (one URL or title per line, as in the web form, or a "
+        ".csv file's first column, as the form's upload; '-' reads stdin) as a batch owned by "
+        "--user, stored in its history, and write the results "
         "as CSV or JSON. Exit codes: 0 done, 1 a status named by --fail-on occurred, 2 invalid "
         "input or options, or the user over a quota (nothing stored), 130 interrupted by Ctrl-C "
         "or 143 by SIGTERM (the batch is cancelled; the checks made are stored)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", metavar="FILE", help="the list of pages, or '-' for stdin")
+        parser.add_argument(
+            "file",
+            metavar="FILE",
+            help="the list of pages: lines of text, or a .csv file's first column with an "
+            "optional url/title header; '-' reads text from stdin",
+        )
         parser.add_argument(
             "--user",
             help="the user owning the batch (default: the only superuser, if there is one)",
@@ -87,13 +94,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         owner = _owner(options["user"])
-        form = BatchForm(
+        text, files = _read(options["file"])
+        form = FileBatchForm(
             data={
-                "urls": _read(options["file"]),
+                "urls": text,
                 "wiki": options["wiki"] or conf.current().default_wiki,
                 "mode": options["mode"],
                 "timeout": "" if options["timeout"] is None else options["timeout"],
-            }
+            },
+            files=files,
         )
         if not form.is_valid():
             raise CommandError(_form_errors(form), returncode=EXIT_USAGE)
@@ -164,6 +173,12 @@ class Command(BaseCommand):
             raise SystemExit(EXIT_BROKEN_PIPE) from None
 
 
+class FileBatchForm(BatchForm):
+    """The web form, for a list read from a file: as large as the file is."""
+
+    upload_limited = False
+
+
 class Terminated(Exception):
     """SIGTERM arrived: stop as Ctrl-C stops, instead of dying with checks unstored."""
 
@@ -214,13 +229,17 @@ def _owner(username: str | None) -> AbstractBaseUser:
     return user
 
 
-def _read(path: str) -> str:
+def _read(path: str) -> tuple[str, dict[str, SimpleUploadedFile]]:
+    """The form's text and files for FILE: a .csv file as an upload, so that it is read as the
+    web form reads one (its first column, numbered by file line); anything else as its text."""
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise CommandError(f"Cannot read {path}: {exc.strerror}.", returncode=EXIT_USAGE) from None
+    if path != "-" and Path(path).suffix.lower() == ".csv":
+        return "", {"file": SimpleUploadedFile(Path(path).name, data)}
     try:
-        return text_decode(data)
+        return text_decode(data), {}
     except UnreadableText as exc:
         raise CommandError(f"Line {exc.line}: {exc}", returncode=EXIT_USAGE) from None
 

@@ -639,6 +639,21 @@ def test_a_result_of_a_page_not_found_has_no_page_info(api_client, user):
 
 
 @pytest.mark.django_db
+def test_results_carry_the_numbers_of_their_urls_and_the_first_as_sent(
+    api_client, user, no_workers
+):
+    urls = [" /wiki/Ocean", "Island", f"{WIKI}Ocean"]
+
+    created = post_json(api_client, BATCHES_URL, {"urls": urls, "wiki": WIKI})
+    results = api_client.get(created["Location"]).json()["results"]
+
+    assert [(result["title"], result["lines"], result["entry"]) for result in results] == [
+        ("Ocean", [1, 3], "/wiki/Ocean"),
+        ("Island", [2], "Island"),
+    ]
+
+
+@pytest.mark.django_db
 def test_results_of_one_status_are_listed_with_status(api_client, user):
     batch = batch_of(user, results=4)
     batch.results.filter(position__in=[0, 2]).update(status=Result.Status.MISSING)

@@ -38,6 +38,26 @@ def test_duplicates_are_merged_keeping_the_first_and_counted():
     assert form.cleaned_data["duplicates"] == 2
 
 
+def test_each_entry_keeps_its_line_numbers_and_its_first_line_as_typed():
+    form = form_for("\n  /wiki/Ocean \nIsland\n\nhttps://en.wikipedia.org/wiki/Ocean\nOcean\n")
+
+    assert form.is_valid(), form.errors
+    assert [(e.title, e.lines, e.typed) for e in form.cleaned_data["entries"]] == [
+        ("Ocean", (2, 5, 6), "/wiki/Ocean"),
+        ("Island", (3,), "Island"),
+    ]
+
+
+def test_a_forbidden_title_keeps_its_lines_too():
+    form = form_for("Foo[bar\nOcean\nFoo[bar\n")
+
+    assert form.is_valid(), form.errors
+    assert [(e.typed, e.lines) for e in form.cleaned_data["entries"]] == [
+        ("Foo[bar", (1, 3)),
+        ("Ocean", (2,)),
+    ]
+
+
 def test_every_bad_line_is_named_with_its_number():
     form = form_for(f"Ocean\n{OFF_LIST}\nIsland\nhttps://en.wikipedia.org/foo\n")
 
@@ -145,6 +165,19 @@ def test_csv_file_uses_the_first_column_and_skips_a_header():
 
     assert form.is_valid(), form.errors
     assert [e.title for e in form.cleaned_data["entries"]] == ["Washington, D.C.", "Ocean"]
+
+
+def test_csv_entries_are_numbered_by_the_file_line_their_row_starts_on():
+    content = b'url,note\nOcean,"two\nlines"\nIsland,x\n\n"Washington, D.C.",y\n /wiki/Ocean,z\n'
+
+    form = form_for(upload=upload("pages.csv", content))
+
+    assert form.is_valid(), form.errors
+    assert [(e.title, e.lines, e.typed) for e in form.cleaned_data["entries"]] == [
+        ("Ocean", (2, 7), "Ocean"),
+        ("Island", (4,), "Island"),
+        ("Washington, D.C.", (6,), "Washington, D.C."),
+    ]
 
 
 def test_file_that_is_not_utf8_is_refused_naming_the_first_bad_line():
