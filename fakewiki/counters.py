@@ -31,6 +31,7 @@ class Counters:
             self.api_requests = 0
             self.api_titles_total = 0
             self.api_titles_by_title: Counter[str] = Counter()
+            self.api_generator_requests: Counter[str] = Counter()
 
     def snapshot(self) -> dict[str, object]:
         with self._lock:
@@ -45,6 +46,7 @@ class Counters:
                 "api_requests": self.api_requests,
                 "api_titles_total": self.api_titles_total,
                 "api_titles_by_title": dict(self.api_titles_by_title),
+                "api_generator_requests": dict(self.api_generator_requests),
             }
 
     @contextlib.contextmanager
@@ -77,12 +79,16 @@ class Counters:
             with self._lock:
                 self._in_progress_by_host[host] -= 1
 
-    def api_request_counted(self, *, titles: list[str]) -> int:
-        """Count an api.php request and the titles it asks about; returns its number."""
+    def api_request_counted(self, *, titles: list[str], generator: str | None = None) -> int:
+        """Count an api.php request and the titles it asks about, or the generator it runs (whose
+        `titles` are its source, not pages asked about); returns its number."""
         with self._lock:
             self.api_requests += 1
-            self.api_titles_total += len(titles)
-            self.api_titles_by_title.update(titles)
+            if generator is not None:
+                self.api_generator_requests[generator] += 1
+            else:
+                self.api_titles_total += len(titles)
+                self.api_titles_by_title.update(titles)
             return self.api_requests
 
     def connection_opened(self, connection: socket.socket) -> None:

@@ -1,10 +1,12 @@
 """What the fake wiki knows of a page beyond its title: its id, last revision and edit, length,
-and page properties (disambiguation, Wikidata item), all derived from the title."""
+page properties (disambiguation, Wikidata item), the pages it links to and a category's members,
+all derived from the title."""
 
+import re
 import zlib
 from datetime import UTC, datetime, timedelta
 
-from fakewiki.titles import Title, redirect_target
+from fakewiki.titles import NAMESPACES, REDIRECT_PREFIX, Title, redirect_target
 
 DISAMBIGUATION_SUFFIX = " (disambiguation)"
 DISAMBIGUATION_TITLES = frozenset({"Mercury", "Java", "Bass"})
@@ -15,6 +17,11 @@ WIKIDATA_NAMESPACES = frozenset({0, 4, 10, 12, 14})
 TOUCHED = "2026-01-01T00:00:00Z"
 EDITS_FROM = datetime(2020, 1, 1, tzinfo=UTC)
 EDITS_SPREAD = timedelta(days=5 * 365)
+# "Links <N>" links to N pages and "Category:Members <N>" has N members; a larger N is an
+# ordinary page, so that no list costs more than this to walk.
+LISTED_MAX = 1_000_000
+LINKS_PAGE = re.compile("Links ([1-9][0-9]*)")
+MEMBERS_CATEGORY = re.compile("Members ([1-9][0-9]*)")
 
 
 def page_id(title: Title) -> int:
@@ -61,3 +68,55 @@ def page_props(title: Title) -> dict[str, str]:
     if has_wikidata_item(title):
         props["wikibase_item"] = f"Q{page_id(title)}"
     return props
+
+
+# --- Lists: a page's links, a category's members -----------------------------------------------
+
+
+def links_count(title: Title) -> int:
+    """How many pages `title` links to: N for the main-namespace page "Links <N>", else none."""
+    match = LINKS_PAGE.fullmatch(title.text) if title.ns == 0 else None
+    return _listed_count(match)
+
+
+def members_count(category: Title) -> int:
+    """How many members `category` has: N for "Category:Members <N>", else none."""
+    match = (
+        MEMBERS_CATEGORY.fullmatch(category.name)
+        if category.ns == NAMESPACES["category"][1]
+        else None
+    )
+    return _listed_count(match)
+
+
+def _listed_count(match: re.Match | None) -> int:
+    count = int(match[1]) if match else 0
+    return count if count <= LISTED_MAX else 0
+
+
+def link_title(index: int) -> str:
+    """The title of the `index`th (from 1) page a "Links <N>" page links to."""
+    return _listed_title("Linked", index, red_links=True)
+
+
+def member_title(index: int) -> str:
+    """The title of a "Members <N>" category's `index`th (from 1) member."""
+    return _listed_title("Member", index, red_links=False)
+
+
+def _listed_title(stem: str, index: int, *, red_links: bool) -> str:
+    """Every 10th a red link (where a list may have them: no missing page is in a category),
+    every 7th a redirect (every 14th to a disambiguation page), every 5th in another namespace
+    (every 15th in Talk, the others in Template), every 11th a disambiguation page; the first rule
+    that applies wins."""
+    if red_links and index % 10 == 0:
+        return f"Missing {stem.lower()} {index}"
+    if index % 7 == 0:
+        target = f"Target {index}" + (DISAMBIGUATION_SUFFIX if index % 14 == 0 else "")
+        return REDIRECT_PREFIX + target
+    if index % 5 == 0:
+        namespace = "Talk" if index % 15 == 0 else "Template"
+        return f"{namespace}:{stem} {index}"
+    if index % 11 == 0:
+        return f"{stem} {index}{DISAMBIGUATION_SUFFIX}"
+    return f"{stem} {index}"

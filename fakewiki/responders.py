@@ -68,7 +68,9 @@ def api_query(wiki: FakeWiki, request: Request) -> Reply | None:
     if request.path != api.API_PATH:
         return None
     params = api.params_parse(request.query, request.form)
-    number = wiki.api_request_counted(titles=api.titles_sent(params))
+    number = wiki.api_request_counted(
+        titles=api.titles_sent(params), generator=params.get("generator")
+    )
     answer = api.api_answer(
         params,
         lagged=number <= wiki.maxlag_failures,

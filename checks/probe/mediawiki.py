@@ -22,6 +22,18 @@ from checks.probe.query_answer import query_merge, title_outcomes
 TITLES_PER_REQUEST = 50
 # Past this length a query string is sent as a POST body instead (long URLs get refused).
 MAX_GET_URL = 6000
+# What every query asks of each page: existence, normalization, redirects followed, and the page's
+# id, length, disambiguation flag, Wikidata item and last edit.
+PAGE_QUERY = {
+    "action": "query",
+    "format": "json",
+    "formatversion": "2",
+    "redirects": "1",
+    "prop": "info|pageprops|revisions",
+    "ppprop": "disambiguation|wikibase_item",
+    # Each page's latest revision (info's `touched` changes on purges, not only on edits).
+    "rvprop": "timestamp",
+}
 
 
 def api_endpoint(*, url: str, api_paths: Sequence[tuple[str, str]]) -> str:
@@ -47,18 +59,7 @@ def titles_check(
     """The outcome of every title, keyed by the title as given."""
     started = time.perf_counter()
     checked_at = datetime.now(UTC)
-    params = {
-        "action": "query",
-        "format": "json",
-        "formatversion": "2",
-        "redirects": "1",
-        "prop": "info|pageprops|revisions",
-        "ppprop": "disambiguation|wikibase_item",
-        # Each page's latest revision (info's `touched` changes on purges, not only on edits).
-        "rvprop": "timestamp",
-        "maxlag": str(maxlag),
-        "titles": "|".join(titles),
-    }
+    params = {**PAGE_QUERY, "maxlag": str(maxlag), "titles": "|".join(titles)}
     try:
         query = _query_continued(
             session,
@@ -69,26 +70,26 @@ def titles_check(
             maxlag_wait_max=maxlag_wait_max,
             continuations=len(titles),
         )
-    except _Failed as failed:
+    except ApiFailed as failed:
         # One answer for every title: the request as a whole failed.
         outcome = Outcome(
             verdict=failed.verdict,
             http_status=failed.http_status,
             error=failed.error,
-            elapsed_ms=_share_ms(started, len(titles)),
+            elapsed_ms=share_ms(started, len(titles)),
             checked_at=checked_at,
         )
         return dict.fromkeys(titles, outcome)
     return title_outcomes(
-        titles, query, elapsed_ms=_share_ms(started, len(titles)), checked_at=checked_at
+        titles, query, elapsed_ms=share_ms(started, len(titles)), checked_at=checked_at
     )
 
 
 # --- Asking the API ----------------------------------------------------------------------------
 
 
-class _Failed(Exception):
-    """The API gave no answer about the titles: why, as every title's outcome will say."""
+class ApiFailed(Exception):
+    """The API gave no answer: why, as every title's outcome (or a source's error) will say."""
 
     def __init__(self, verdict: Verdict, *, http_status: int | None, error: str) -> None:
         super().__init__(error)
@@ -115,7 +116,7 @@ def _query_continued(
         "maxlag_retries": maxlag_retries,
         "maxlag_wait_max": maxlag_wait_max,
     }
-    answer = _answer(session, params=params, **asking)
+    answer, _ = answer_fetch(session, params=params, **asking)
     query = answer.get("query", {})
     # Each continued answer brings at least one more page's data, so an API asking to continue
     # more often than there are titles is going round in circles.
@@ -123,12 +124,12 @@ def _query_continued(
         continuation = answer.get("continue")
         if not continuation:
             break
-        answer = _answer(session, params={**params, **continuation}, **asking)
+        answer, _ = answer_fetch(session, params={**params, **continuation}, **asking)
         query = query_merge(query, later=answer.get("query", {}))
     return query
 
 
-def _answer(
+def answer_fetch(
     session: requests.Session,
     *,
     api_url: str,
@@ -136,17 +137,20 @@ def _answer(
     timeout: tuple[float, float],
     maxlag_retries: int,
     maxlag_wait_max: float,
-) -> dict:
-    """The API's answer to one request, asked again while the wiki reports lag."""
+) -> tuple[dict, int]:
+    """The API's answer to one request, asked again while the wiki reports lag, and the number of
+    requests that took; raises ApiFailed when no answer came."""
     retries_left = maxlag_retries
+    sent = 0
     while True:
         response, answer = _json_answer(session, api_url=api_url, params=params, timeout=timeout)
+        sent += 1
         error = answer.get("error")
         if not error:
-            return answer
+            return answer, sent
         if error.get("code") != "maxlag" or retries_left == 0:
             info = f"API error {error.get('code')}: {error.get('info', '')}".strip()
-            raise _Failed(Verdict.UNKNOWN, http_status=200, error=info[:500])
+            raise ApiFailed(Verdict.UNKNOWN, http_status=200, error=info[:500])
         retries_left -= 1
         # The wiki's databases are lagging: bots are asked to pause for Retry-After seconds.
         time.sleep(min(_retry_after(response, default=5.0), maxlag_wait_max))
@@ -162,16 +166,16 @@ def _json_answer(
     try:
         response = _send(session, api_url=api_url, params=params, timeout=timeout)
     except requests.RequestException as exc:
-        raise _Failed(
+        raise ApiFailed(
             Verdict.ERROR, http_status=None, error=error_reason(exc, timeout=timeout)
         ) from None
     if response.status_code != 200:
         reason = f"HTTP {response.status_code} {response.reason or ''} from the API".strip()
-        raise _Failed(Verdict.UNKNOWN, http_status=response.status_code, error=reason)
+        raise ApiFailed(Verdict.UNKNOWN, http_status=response.status_code, error=reason)
     try:
         return response, response.json()
     except ValueError:
-        raise _Failed(
+        raise ApiFailed(
             Verdict.ERROR, http_status=200, error="BadResponse: the API did not answer JSON"
         ) from None
 
@@ -196,6 +200,6 @@ def _retry_after(response: requests.Response, *, default: float) -> float:
         return default
 
 
-def _share_ms(started: float, count: int) -> int:
+def share_ms(started: float, count: int) -> int:
     """Each title's share of the request's time, so per-page times add up to time spent."""
     return round((time.perf_counter() - started) * 1000 / max(count, 1))

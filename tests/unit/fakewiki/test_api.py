@@ -1,5 +1,6 @@
-"""The fake wiki's MediaWiki Action API at /w/api.php (fakewiki/api.py); how it reads titles is
-in test_titles.py."""
+"""The fake wiki's MediaWiki Action API at /w/api.php about titles (fakewiki/api.py and
+fakewiki/query.py); how it reads titles is in test_titles.py, its generators in
+test_generators.py."""
 
 import time
 

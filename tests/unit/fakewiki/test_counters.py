@@ -61,6 +61,7 @@ def test_reset_zeroes_the_counters_but_keeps_the_knobs(
         "api_requests": 0,
         "api_titles_total": 0,
         "api_titles_by_title": {},
+        "api_generator_requests": {},
     }
     assert (wiki.latency_ms, wiki.head_status) == (1, 405)
 
@@ -83,6 +84,7 @@ def test_snapshot_reports_the_counters_as_plain_values(
         "api_requests": 0,
         "api_titles_total": 0,
         "api_titles_by_title": {},
+        "api_generator_requests": {},
     }
     assert type(snapshot["requests_by_title"]) is dict
 
@@ -121,6 +123,20 @@ def test_counters_count_api_requests_and_titles_but_not_page_requests(
     assert wiki.api_titles_by_title == {"ocean": 2, "Ocean": 1, "Sea water": 1}
     assert wiki.requests_by_title == {}
     assert (wiki.requests_total, wiki.requests_by_method) == (2, {"GET": 1, "POST": 1})
+
+
+def test_a_generator_request_counts_once_by_its_generator_and_not_its_source_title(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    links = {**QUERY, "generator": "links", "titles": "Links 20"}
+    session.get(api_url(wiki), params=links)
+    session.get(api_url(wiki), params={**QUERY, "generator": "categorymembers", "gcmtitle": "x"})
+    session.get(api_url(wiki), params={**QUERY, "titles": "Ocean"})
+
+    assert wiki.api_requests == 3
+    assert wiki.api_generator_requests == {"links": 1, "categorymembers": 1}
+    assert (wiki.api_titles_total, wiki.api_titles_by_title) == (1, {"Ocean": 1})
+    assert wiki.snapshot()["api_generator_requests"] == {"links": 1, "categorymembers": 1}
 
 
 def test_snapshot_includes_the_api_counters(wiki: FakeWiki, session: requests.Session) -> None:

@@ -1,9 +1,11 @@
 """What the fake wiki's api.php says of each page beyond its title: disambiguation, Wikidata item,
-length and last edit (fakewiki/pages.py)."""
+length and last edit, the pages it links to and a category's members (fakewiki/pages.py)."""
 
 import pytest
 
+from fakewiki.pages import link_title, links_count, member_title, members_count
 from fakewiki.server import FakeWiki
+from fakewiki.titles import is_missing, title_parse
 from tests.unit.fakewiki.clients import query
 
 PROPS = {"prop": "info|pageprops|revisions", "rvprop": "timestamp"}
@@ -86,3 +88,65 @@ def test_a_missing_page_has_no_length_properties_or_revisions(wiki: FakeWiki) ->
 
     assert entry["missing"] is True
     assert not {"length", "pageprops", "revisions", "pageid"} & set(entry)
+
+
+# --- Lists: a page's links, a category's members -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "count"),
+    [
+        ("Links 20", 20),
+        ("Links 1000000", 1_000_000),
+        ("links 3", 3),
+        ("Links 1000001", 0),
+        ("Links 0", 0),
+        ("Links 020", 0),
+        ("Talk:Links 20", 0),
+        ("Ocean", 0),
+    ],
+)
+def test_only_a_main_page_named_links_n_links_to_n_pages(title: str, count: int) -> None:
+    assert links_count(title_parse(title)) == count
+
+
+@pytest.mark.parametrize(
+    ("title", "count"),
+    [("Category:Members 7", 7), ("category:members 7", 7), ("Members 7", 0), ("Category:X", 0)],
+)
+def test_only_a_category_named_members_n_has_n_members(title: str, count: int) -> None:
+    assert members_count(title_parse(title)) == count
+
+
+@pytest.mark.parametrize(
+    ("index", "title"),
+    [
+        (1, "Linked 1"),
+        (10, "Missing linked 10"),
+        (70, "Missing linked 70"),
+        (7, "Redirect to Target 7"),
+        (14, "Redirect to Target 14 (disambiguation)"),
+        (35, "Redirect to Target 35"),
+        (5, "Template:Linked 5"),
+        (15, "Talk:Linked 15"),
+        (11, "Linked 11 (disambiguation)"),
+        (55, "Template:Linked 55"),
+    ],
+)
+def test_linked_pages_follow_the_rules_in_order(index: int, title: str) -> None:
+    assert link_title(index) == title
+
+
+@pytest.mark.parametrize(
+    ("index", "title"),
+    [
+        (1, "Member 1"),
+        (10, "Template:Member 10"),
+        (30, "Talk:Member 30"),
+        (70, "Redirect to Target 70 (disambiguation)"),
+        (22, "Member 22 (disambiguation)"),
+    ],
+)
+def test_members_follow_the_same_rules_but_none_is_missing(index: int, title: str) -> None:
+    assert member_title(index) == title
+    assert not is_missing(member_title(index))
