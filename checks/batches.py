@@ -1,6 +1,8 @@
-"""The batch operations: create (within the owner's quotas), cancel, re-run, retry and delete."""
+"""The batch operations: create (within the owner's quotas, from entries or from a list that
+lives on the wiki), cancel, re-run, retry and delete."""
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -14,6 +16,7 @@ from django.utils.text import get_text_list
 
 from checks import conf
 from checks.engine.backends import backend
+from checks.engine.units import session_get
 from checks.engine.workqueue import (
     NewRow,
     batch_cancel_rows,
@@ -21,8 +24,9 @@ from checks.engine.workqueue import (
     write_transaction,
 )
 from checks.intake.parsing import Entry
+from checks.intake.sources import SourcePages, namespaces_parse, source_read
 from checks.intake.titles import title_invalid_reason
-from checks.models import Batch, Result
+from checks.models import COUNTER_FIELDS, Batch, Result
 from checks.probe.hosts import url_allowed
 from checks.probe.mediawiki import api_endpoint
 
@@ -51,11 +55,12 @@ class HostsNotAllowed(ValueError):
 def batch_create(
     *,
     owner: AbstractBaseUser,
-    entries: Sequence[Entry],
+    entries: Sequence[Entry] = (),
     wiki: str,
     mode: str = Batch.Mode.API,
     timeout: float | None = None,
     duplicates: int = 0,
+    source: SourcePages | None = None,
 ) -> Batch:
     """Store a batch and its results in one transaction, then hand the pending ones to the
     workers.
@@ -63,16 +68,20 @@ def batch_create(
     In API mode each page on a wiki with a configured API is looked up there, titles MediaWiki
     forbids included (the API says why); the others, and every page in page mode, get a request
     of their own. A forbidden title no API is asked about is stored as invalid at once, and a
-    batch of nothing else is finished. Raises QuotaExceeded, storing nothing, when the owner is
-    over a per-user limit.
+    batch of nothing else is finished. A `source`'s pages (in place of `entries`) are stored
+    with their outcomes, the batch finished. Raises QuotaExceeded, storing nothing, when the
+    owner is over a per-user limit.
     """
-    if not entries:
+    if source is not None:
+        rows = _source_rows(source)
+    elif entries:
+        rows = _rows(entries, api_paths=conf.current().api_paths if mode == Batch.Mode.API else ())
+    else:
         raise ValueError("A batch needs at least one page.")
-    rows = _rows(entries, api_paths=conf.current().api_paths if mode == Batch.Mode.API else ())
-    settled = sum(1 for row in rows if row.status != Result.Status.PENDING)
-    finished = settled == len(rows)
+    settled = [row for row in rows if row.status != Result.Status.PENDING]
+    finished = len(settled) == len(rows)
     with write_transaction():
-        quota_check(owner=owner, pages=len(rows) - settled)
+        quota_check(owner=owner, pages=len(rows) - len(settled))
         batch = Batch.objects.create(
             owner=owner,
             wiki=wiki,
@@ -80,10 +89,10 @@ def batch_create(
             timeout=timeout,
             total=len(rows),
             duplicates=duplicates,
-            done=settled,
-            invalid_count=settled,
             status=Batch.Status.FINISHED if finished else Batch.Status.RUNNING,
             finished_at=timezone.now() if finished else None,
+            **(source.batch_fields() if source else {}),
+            **_settled_counts(settled),
         )
         results_insert(batch_id=batch.pk, rows=rows)
         if not finished:
@@ -106,6 +115,35 @@ def _rows(entries: Sequence[Entry], *, api_paths: Sequence) -> list[NewRow]:
         lines = ",".join(map(str, entry.lines))
         rows.append(NewRow(entry.url, entry.title, api_url, status, error, entry.typed, lines))
     return rows
+
+
+def _source_rows(source: SourcePages) -> list[NewRow]:
+    """A row per page the source lists, final already: its entry is its title, it has no lines."""
+    name = source.name
+    return [
+        NewRow(
+            name.page_url(title),
+            title,
+            name.api_url,
+            Result.Status(outcome.verdict),
+            outcome.error,
+            title,
+            outcome=outcome,
+        )
+        for title, outcome in source.outcomes.items()
+    ]
+
+
+def _settled_counts(settled: Sequence[NewRow]) -> dict:
+    """The batch's counters for rows inserted settled."""
+    outcomes = [row.outcome for row in settled if row.outcome is not None]
+    return {
+        "done": len(settled),
+        **Counter(COUNTER_FIELDS[Result.Status(row.status)] for row in settled),
+        "redirect_count": sum(1 for outcome in outcomes if outcome.redirect_target),
+        "disambiguation_count": sum(1 for outcome in outcomes if outcome.disambiguation),
+        "checked_ms": sum(outcome.elapsed_ms for outcome in outcomes),
+    }
 
 
 def _api_can_ask(*, title: str, api_url: str) -> bool:
@@ -143,7 +181,20 @@ def batch_delete(*, batch: Batch) -> None:
 
 
 def batch_rerun(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
-    """Check every page of a batch again, as a new batch."""
+    """Check every page of a batch again, as a new batch; a batch of a source reads the source
+    again, so that a changed page gives a changed list."""
+    if batch.source_kind:
+        source = source_read(
+            kind=batch.source_kind,
+            text=batch.source,
+            wiki=batch.wiki,
+            namespaces=namespaces_parse(batch.source_namespaces),
+            session=session_get(),
+            config=conf.current(),
+        )
+        return batch_create(
+            owner=owner, wiki=batch.wiki, mode=batch.mode, timeout=batch.timeout, source=source
+        )
     return _batch_from_results(batch=batch, owner=owner, results=batch.results.all())
 
 

@@ -106,7 +106,16 @@ def batch_data(batch: Batch) -> dict:
             "redirects": batch.redirect_count,
             "disambiguation": batch.disambiguation_count,
         },
+        "source": _source_data(batch),
     }
+
+
+def _source_data(batch: Batch) -> dict | None:
+    """Where the batch's list lives on the wiki, or None for a list the user gave."""
+    if not batch.source_kind:
+        return None
+    namespaces = [int(number) for number in batch.source_namespaces.split(",") if number]
+    return {"kind": batch.source_kind, "title": batch.source, "namespaces": namespaces}
 
 
 def csv_chunks(batch: Batch, *, status: str = "") -> Iterator[bytes]:

@@ -47,6 +47,14 @@ class Batch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(help_text="Distinct pages in the batch.")
     duplicates = models.PositiveIntegerField(default=0, help_text="Entries merged as duplicates.")
+    # A list that lives on the wiki: a re-run reads the source again.
+    source_kind = models.CharField(max_length=16, blank=True, help_text="links, category or empty.")
+    source = models.CharField(
+        max_length=2048, blank=True, help_text="The page or category the list was read from."
+    )
+    source_namespaces = models.CharField(
+        max_length=64, blank=True, help_text="Namespace ids the links were limited to, e.g. 0,14."
+    )
     # Counters are bumped with F() in the same transaction that stores each result, so the
     # progress page reads one row instead of counting the results table.
     done = models.PositiveIntegerField(default=0)

@@ -13,14 +13,15 @@ from checks.intake.reading import LINE_BREAK
 from checks.models import Batch
 from checks.web.forms import BatchForm
 
-SUBMISSION_FIELDS = ("urls", "wiki", "mode", "timeout")
+SUBMISSION_FIELDS = ("urls", "wiki", "mode", "timeout", "links_of", "category", "namespaces")
 
 
 # --- In ----------------------------------------------------------------------------------------
 
 
 def batch_form_data(body: dict) -> dict:
-    """The BatchForm data a JSON submission stands for: its `urls` are the form's lines.
+    """The BatchForm data a JSON submission stands for: its `urls` are the form's lines, or
+    `links_of` (with `namespaces`, a list of numbers) or `category` names the list on the wiki.
 
     Only the JSON's shape is checked here; everything else is the form's job, so the API
     and the form accept and refuse the same entries with the same messages.
@@ -30,7 +31,9 @@ def batch_form_data(body: dict) -> dict:
         for name in body
         if name not in SUBMISSION_FIELDS
     ]
-    urls = body.get("urls")
+    source = _source_data(body, errors=errors)
+    # A list on the wiki stands in for urls; sent together, the form refuses both.
+    urls = body.get("urls", [] if {"links_of", "category"} & body.keys() else None)
     wiki = body.get("wiki")
     mode = body.get("mode")
     timeout = body.get("timeout")
@@ -51,7 +54,7 @@ def batch_form_data(body: dict) -> dict:
         errors.append({"field": "timeout", "message": "Send timeout as a number of seconds."})
     if errors:
         raise ApiError(400, *errors)
-    return {
+    return source | {
         "urls": "\n".join(urls),
         "wiki": conf.current().default_wiki if wiki is None else wiki,
         "mode": mode or "",
@@ -59,6 +62,27 @@ def batch_form_data(body: dict) -> dict:
         # refused as "Enter a number." rather than overflowing.
         "timeout": "" if timeout is None else str(timeout),
     }
+
+
+def _source_data(body: dict, *, errors: list[dict]) -> dict:
+    """The form's fields for a list that lives on the wiki; refusals of their shape go to
+    `errors`."""
+    data = {}
+    for name in ("links_of", "category"):
+        if name not in body:
+            continue
+        if isinstance(body[name], str):
+            data[name] = body[name]
+        else:
+            errors.append({"field": name, "message": f"Send {name} as a page's title or URL."})
+    namespaces = body.get("namespaces", [])
+    if isinstance(namespaces, list) and all(
+        isinstance(number, int) and not isinstance(number, bool) for number in namespaces
+    ):
+        data["namespaces"] = ",".join(map(str, namespaces))
+    else:
+        errors.append({"field": "namespaces", "message": "Send namespaces as a list of numbers."})
+    return data
 
 
 def form_errors(form: BatchForm) -> list[dict]:

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from checks.models import Batch, Result
+from checks.probe.outcome import Outcome
 
 if TYPE_CHECKING:
     from checks.engine.claims import ClaimedRow
@@ -34,6 +35,19 @@ INSERTED_FIELDS = (
     "error",
     "checked_at",
     "completion_order",
+)
+# What a row inserted with its outcome also gets from it.
+OUTCOME_FIELDS = (
+    "http_status",
+    "elapsed_ms",
+    "redirect_target",
+    "normalized_title",
+    "note",
+    "page_id",
+    "disambiguation",
+    "wikidata_item",
+    "length",
+    "last_edited",
 )
 _sqlite_writers = threading.Lock()
 
@@ -55,9 +69,9 @@ def write_transaction() -> Iterator[None]:
 
 
 class NewRow(NamedTuple):
-    """A row for results_insert(): pending, or settled already (a title MediaWiki forbids, in
-    page mode) with its status and error; with the entry as typed and its input lines as stored
-    ("3,17")."""
+    """A row for results_insert(): pending, or settled already with its status and error (a
+    title MediaWiki forbids, in page mode) and maybe its whole outcome (a page a generator
+    listed); with the entry as typed and its input lines as stored ("3,17")."""
 
     url: str
     title: str
@@ -66,22 +80,25 @@ class NewRow(NamedTuple):
     error: str = ""
     entry: str = ""
     lines: str = ""
+    outcome: Outcome | None = None
 
 
 def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
-    """Add rows `NewRow(url, title, api_url[, status, error, entry, lines])` to a batch,
+    """Add rows `NewRow(url, title, api_url[, status, error, entry, lines, outcome])` to a batch,
     positions in the order given. Settled rows are checked now, and complete first, in the order
     given; the batch's counters are the caller's to set.
 
     One INSERT statement run for every row (executemany): a 100,000-page batch goes in within a
     second or two, where building model instances for bulk_create takes several times longer.
     """
-    given = [Result._meta.get_field(name) for name in INSERTED_FIELDS]
+    given = [Result._meta.get_field(name) for name in INSERTED_FIELDS + OUTCOME_FIELDS]
     defaulted = [
         field
         for field in Result._meta.concrete_fields
-        if not field.primary_key and field.name not in INSERTED_FIELDS
+        if not field.primary_key and field.name not in INSERTED_FIELDS + OUTCOME_FIELDS
     ]
+    kept = given[len(INSERTED_FIELDS) :]
+    unknown = tuple(field.get_db_prep_save(field.get_default(), connection) for field in kept)
     defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in defaulted)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in given + defaulted)
@@ -97,7 +114,13 @@ def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
         status = Result.Status(row.status)
         finish = (None, None) if status == Result.Status.PENDING else (now, next(settled))
         cells = (row.url, row.title, row.entry, row.lines, row.api_url, status.value, row.error)
-        return (batch_value, position, *cells, *finish, *defaults)
+        learnt = unknown
+        if row.outcome is not None:
+            learnt = tuple(
+                field.get_db_prep_save(getattr(row.outcome, field.name), connection)
+                for field in kept
+            )
+        return (batch_value, position, *cells, *finish, *learnt, *defaults)
 
     with connection.cursor() as cursor:
         cursor.executemany(

@@ -8,8 +8,10 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
 from checks import conf
+from checks.engine.units import session_get
 from checks.intake.parsing import EXAMPLE_WIKI, Entry, entry_parse, wiki_normalize
 from checks.intake.reading import UnreadableText, file_lines, lines_numbered
+from checks.intake.sources import SourcePages, SourceUnreadable, namespaces_parse, source_read
 from checks.models import Batch
 from checks.web.search import HistorySearch, history_search
 
@@ -18,6 +20,10 @@ MAX_ERRORS_SHOWN = 10
 UPLOAD_SUFFIXES = (".txt", ".csv")
 # How a line of each field is named in messages.
 LINE_LABELS = {"urls": "Line", "file": "File line"}
+# The fields naming a list that lives on the wiki, and the kind of source each names.
+SOURCE_FIELDS = {"links_of": "links", "category": "category"}
+ONE_LIST = "Give one list to check: pages or a file, a page's links, or a category's members."
+SOURCE_NEEDS_API = "A page's links or a category's members are read through the API: choose it."
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,21 @@ class BatchForm(forms.Form):
         help_text="A .txt file with one entry per line, or a .csv file with entries in its "
         "first column (UTF-8).",
     )
+    links_of = forms.CharField(
+        label="Or every link of the page",
+        required=False,
+        help_text="A page's title or URL: each page it links to is checked (API mode).",
+    )
+    namespaces = forms.CharField(
+        label="Only links in namespaces",
+        required=False,
+        help_text="Namespace numbers separated by commas, e.g. 0,14. Empty: all.",
+    )
+    category = forms.CharField(
+        label="Or every member of the category",
+        required=False,
+        help_text="A category's title or URL; “Category:” is added when missing (API mode).",
+    )
     wiki = forms.CharField(
         label="Wiki for bare titles",
         max_length=255,
@@ -100,6 +121,7 @@ class BatchForm(forms.Form):
         self.line_errors: list[LineError] = []
         # Lines whose title MediaWiki forbids: invalid rows of the batch, not errors.
         self.invalid_lines = 0
+        self.source: SourcePages | None = None  # the list read from the wiki, if one is named
         self.fields["wiki"].initial = conf.current().default_wiki
         self.fields["file"].widget.attrs["accept"] = ",".join(UPLOAD_SUFFIXES)
 
@@ -114,7 +136,13 @@ class BatchForm(forms.Form):
     def submission(self) -> dict:
         """What batch_create() needs from a valid form, besides the owner."""
         fields = ("entries", "wiki", "mode", "timeout", "duplicates")
-        return {name: self.cleaned_data[name] for name in fields}
+        return {name: self.cleaned_data[name] for name in fields} | {"source": self.source}
+
+    def clean_namespaces(self) -> tuple[int, ...]:
+        try:
+            return namespaces_parse(self.cleaned_data["namespaces"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean_mode(self) -> str:
         return self.cleaned_data["mode"] or Batch.Mode.API
@@ -141,6 +169,9 @@ class BatchForm(forms.Form):
             *(("urls", number, line) for number, line in lines_numbered(cleaned.get("urls", ""))),
             *(("file", number, line) for number, line in lines_numbered(cleaned.get("file"))),
         ]
+        sources = [name for name in SOURCE_FIELDS if cleaned.get(name, "").strip()]
+        if sources:
+            return self._source_clean(cleaned, sources=sources, lines=bool(numbered))
         # Said even when another field is wrong too: a request with no fields at all would
         # otherwise only hear that the wiki is missing.
         if not numbered and "file" not in self.errors:
@@ -165,6 +196,27 @@ class BatchForm(forms.Form):
         cleaned["entries"] = entries
         cleaned["duplicates"] = len(numbered) - len(entries)
         return cleaned
+
+    def _source_clean(self, cleaned: dict, *, sources: list[str], lines: bool) -> dict:
+        """Read the one source named: its pages, with their outcomes, are the batch."""
+        if len(sources) > 1 or lines or "file" in self.errors:
+            raise forms.ValidationError(ONE_LIST)
+        if cleaned.get("mode", Batch.Mode.API) != Batch.Mode.API:
+            self.add_error("mode", SOURCE_NEEDS_API)
+        if self.errors:
+            return cleaned
+        try:
+            self.source = source_read(
+                kind=SOURCE_FIELDS[sources[0]],
+                text=cleaned[sources[0]].strip(),
+                wiki=cleaned["wiki"],
+                namespaces=cleaned["namespaces"],
+                session=session_get(),
+                config=conf.current(),
+            )
+        except SourceUnreadable as exc:
+            self.add_error(sources[0], str(exc))
+        return cleaned | {"entries": [], "duplicates": 0}
 
     def _entries_parse(self, numbered: list[tuple[str, int, str]], *, wiki: str) -> list[Entry]:
         """The distinct entries of the lines, in order, each with the text of its first line

@@ -10,6 +10,7 @@ from checks.engine.backends.threads import ThreadsBackend
 from checks.engine.claims import ClaimedRow, results_claim
 from checks.engine.outcomes import results_record
 from checks.intake.parsing import Entry, entry_parse
+from checks.intake.sources import SourceName, SourcePages
 from checks.models import Batch, Result
 from checks.probe.outcome import Outcome, Verdict
 
@@ -350,3 +351,63 @@ def test_rerun_in_page_mode_settles_forbidden_titles_again(owner):
         ("Ocean", "pending", ""),
     ]
     assert (again.done, again.invalid_count) == (1, 1)
+
+
+# --- A list that lives on the wiki ---------------------------------------------------------------
+
+
+def source_of(**outcomes: Outcome) -> SourcePages:
+    name = SourceName(
+        kind="links",
+        title="List",
+        api_url="https://en.wikipedia.org/w/api.php",
+        origin="https://en.wikipedia.org",
+    )
+    return SourcePages(name=name, text="List", namespaces=(0, 14), outcomes=outcomes)
+
+
+def outcome(verdict: Verdict, **fields) -> Outcome:
+    return Outcome(
+        verdict=verdict,
+        http_status=200,
+        error="",
+        elapsed_ms=4,
+        checked_at=datetime.now(UTC),
+        **fields,
+    )
+
+
+@pytest.mark.django_db
+def test_a_sources_pages_are_stored_final_and_the_batch_finished_at_once(owner):
+    source = source_of(
+        **{
+            "Sea water": outcome(Verdict.EXISTS, page_id=7, wikidata_item="Q1", length=90),
+            "Red link": outcome(Verdict.MISSING),
+            "Mercury": outcome(
+                Verdict.EXISTS, redirect_target="Mercury (disambiguation)", disambiguation=True
+            ),
+        }
+    )
+
+    batch = batch_create(owner=owner, wiki=WIKI, source=source)
+
+    assert (batch.status, batch.total, batch.done) == (Batch.Status.FINISHED, 3, 3)
+    assert (batch.exists_count, batch.missing_count) == (2, 1)
+    assert (batch.redirect_count, batch.disambiguation_count, batch.checked_ms) == (1, 1, 12)
+    assert (batch.source_kind, batch.source, batch.source_namespaces) == ("links", "List", "0,14")
+    assert list(
+        batch.results.order_by("completion_order").values_list(
+            "url", "entry", "status", "page_id", "wikidata_item", "length", "disambiguation"
+        )
+    ) == [
+        (WIKI + "Sea_water", "Sea water", "exists", 7, "Q1", 90, False),
+        (WIKI + "Red_link", "Red link", "missing", None, "", None, False),
+        (WIKI + "Mercury", "Mercury", "exists", None, "", None, True),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_finished_source_batch_queues_nothing(owner):
+    batch_create(owner=owner, wiki=WIKI, source=source_of(A=outcome(Verdict.EXISTS)))
+
+    assert claim_one() is None

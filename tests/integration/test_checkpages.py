@@ -453,3 +453,67 @@ def test_the_cli_ends_quietly_when_its_reader_stops_early(cli_env, tmp_path):
     assert "Traceback" not in stderr
     assert "Exception ignored" not in stderr
     assert [status for status, _ in stored_batches(cli_env)] == ["finished"]
+
+
+# --- A list that lives on the wiki ---------------------------------------------------------------
+
+
+@pytest.fixture
+def api_wiki(fake_wiki, settings):
+    settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
+    return fake_wiki
+
+
+@pytest.mark.django_db(transaction=True)
+def test_links_of_writes_a_row_per_linked_page(api_wiki, user):
+    stdout, _ = checkpages_run("--links-of", "Links 20", "--user", "alice")
+
+    outcomes = dict(csv_outcomes(stdout))
+    assert len(outcomes) == 20
+    assert (outcomes["Linked 1"], outcomes["Missing linked 10"]) == ("exists", "missing")
+    assert Batch.objects.get().source_kind == "links"
+    assert dict(api_wiki.api_generator_requests) == {"links": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_namespaces_keep_the_links_in_those_namespaces(api_wiki, user):
+    stdout, _ = checkpages_run("--links-of", "Links 30", "--namespaces", "1", "--user", "alice")
+
+    assert csv_outcomes(stdout) == [("Talk:Linked 15", "exists")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_category_writes_a_row_per_member(api_wiki, user):
+    stdout, _ = checkpages_run("--category", "Members 12", "--user", "alice", "--format", "json")
+
+    results = json_results(stdout)
+    assert len(results) == 12
+    assert {result["status"] for result in results} == {"exists"}
+
+
+@pytest.mark.django_db
+def test_a_missing_source_exits_with_2_naming_the_option_and_stores_nothing(api_wiki, user):
+    with pytest.raises(CommandError) as failure:
+        checkpages_run("--category", "Members that does not exist", "--user", "alice")
+
+    assert failure.value.returncode == 2
+    assert "\n--category: the category Category:Members that does not exist does not exist" in (
+        str(failure.value)
+    )
+    assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args",
+    [(), ("--links-of", "Links 5", "--category", "Members 5"), ("FILE", "--links-of", "Links 5")],
+)
+def test_exactly_one_list_is_required(api_wiki, user, pages, args):
+    args = tuple(str(pages) if arg == "FILE" else arg for arg in args)
+
+    with pytest.raises(CommandError) as failure:
+        checkpages_run(*args, "--user", "alice")
+
+    assert failure.value.returncode == 2
+    assert "Give exactly one list to check" in str(failure.value)
+    assert Batch.objects.count() == 0

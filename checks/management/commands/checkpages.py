@@ -42,13 +42,17 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a writer killed by it
 # The command-line option each form field comes from, to name it in error messages.
-FORM_FIELD_OPTIONS = {"urls": "FILE", "wiki": "--wiki", "mode": "--mode", "timeout": "--timeout"}
+FORM_FIELD_OPTIONS = {"urls": "FILE"} | {
+    name: "--" + name.replace("_", "-")
+    for name in ("links_of", "category", "namespaces", "wiki", "mode", "timeout")
+}
 
 
 class Command(BaseCommand):
     help = (
         "Check the pages listed in FILE (one URL or title per line, as in the web form, or a "
-        ".csv file's first column, as the form's upload; '-' reads stdin) as a batch owned by "
+        ".csv file's first column, as the form's upload; '-' reads stdin), or every link of a "
+        "page (--links-of) or member of a category (--category), as a batch owned by "
         "--user, stored in its history, and write the results "
         "as CSV or JSON. Exit codes: 0 done, 1 a status named by --fail-on occurred, 2 invalid "
         "input or options, or the user over a quota (nothing stored), 130 interrupted by Ctrl-C "
@@ -59,8 +63,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "file",
             metavar="FILE",
+            nargs="?",
             help="the list of pages: lines of text, or a .csv file's first column with an "
             "optional url/title header; '-' reads text from stdin",
+        )
+        parser.add_argument(
+            "--links-of", metavar="TITLE", help="check every page this page (title or URL) links to"
+        )
+        parser.add_argument(
+            "--namespaces",
+            default="",
+            help="with --links-of: only links in these comma-separated namespaces, e.g. 0,14",
+        )
+        parser.add_argument(
+            "--category", metavar="TITLE", help="check every member of this category"
         )
         parser.add_argument(
             "--user",
@@ -94,16 +110,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         owner = _owner(options["user"])
-        text, files = _read(options["file"])
-        form = FileBatchForm(
-            data={
-                "urls": text,
-                "wiki": options["wiki"] or conf.current().default_wiki,
-                "mode": options["mode"],
-                "timeout": "" if options["timeout"] is None else options["timeout"],
-            },
-            files=files,
-        )
+        form = FileBatchForm(*_form_input(options))
         if not form.is_valid():
             raise CommandError(_form_errors(form), returncode=EXIT_USAGE)
         # Registered before the batch exists, so the rows of a checkpages killed earlier on this
@@ -227,6 +234,28 @@ def _owner(username: str | None) -> AbstractBaseUser:
     if not user.is_active:
         raise CommandError(f"The user '{username}' is inactive.", returncode=EXIT_USAGE)
     return user
+
+
+def _form_input(options: dict) -> tuple[dict, dict[str, SimpleUploadedFile]]:
+    """The form's data and files for the options, from exactly one of FILE, --links-of and
+    --category."""
+    given = [options["file"], options["links_of"], options["category"]]
+    if sum(value is not None for value in given) != 1:
+        raise CommandError(
+            "Give exactly one list to check: FILE, --links-of TITLE or --category TITLE.",
+            returncode=EXIT_USAGE,
+        )
+    text, files = ("", {}) if options["file"] is None else _read(options["file"])
+    data = {
+        "urls": text,
+        "links_of": options["links_of"] or "",
+        "category": options["category"] or "",
+        "namespaces": options["namespaces"],
+        "wiki": options["wiki"] or conf.current().default_wiki,
+        "mode": options["mode"],
+        "timeout": "" if options["timeout"] is None else options["timeout"],
+    }
+    return data, files
 
 
 def _read(path: str) -> tuple[str, dict[str, SimpleUploadedFile]]:

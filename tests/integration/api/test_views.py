@@ -808,3 +808,73 @@ def test_token_change_page_never_shows_the_key_hash(admin_client, token):
     assert response.status_code == 200
     assert token[0].key_hash not in response.content.decode()
     assert 'name="key_hash"' not in response.content.decode()
+
+
+# --- A list that lives on the wiki ---------------------------------------------------------------
+
+
+@pytest.fixture
+def api_wiki(fake_wiki, settings):
+    settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
+    return fake_wiki
+
+
+@pytest.mark.django_db
+def test_links_of_a_page_are_submitted_and_answered_with_their_source(api_client, api_wiki):
+    body = {"links_of": "Links 30", "namespaces": [0, 10]}
+
+    response = post_json(api_client, BATCHES_URL, body)
+
+    answer = response.json()
+    assert response.status_code == 201
+    assert (answer["status"], answer["total"]) == ("finished", 29)
+    assert answer["source"] == {"kind": "links", "title": "Links 30", "namespaces": [0, 10]}
+    assert dict(api_wiki.api_generator_requests) == {"links": 1}
+
+
+@pytest.mark.django_db
+def test_a_categorys_members_are_submitted_by_its_url(api_client, api_wiki):
+    body = {"category": f"{api_wiki.url}/wiki/Category:Members_40"}
+
+    answer = post_json(api_client, BATCHES_URL, body).json()
+
+    assert (answer["total"], answer["counts"]["exists"]) == (40, 40)
+    assert answer["source"]["kind"] == "category"
+
+
+@pytest.mark.django_db
+def test_a_batch_of_entries_has_no_source(api_client, user, no_workers):
+    answer = post_json(api_client, BATCHES_URL, {"urls": ["Ocean"]}).json()
+
+    assert answer["source"] is None
+
+
+@pytest.mark.django_db
+def test_a_missing_source_is_a_400_naming_its_field_and_nothing_is_stored(api_client, api_wiki):
+    response = post_json(api_client, BATCHES_URL, {"links_of": "Missing list"})
+
+    [error] = response.json()["errors"]
+    assert response.status_code == 400
+    assert error == {
+        "field": "links_of",
+        "message": f"the page Missing list does not exist on 127.0.0.1:{api_wiki.port}",
+    }
+    assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"links_of": ["Links 5"]}, "links_of", "Send links_of as a page's title or URL."),
+        ({"category": 7}, "category", "Send category as a page's title or URL."),
+        ({"links_of": "Links 5", "namespaces": "0"}, "namespaces", "Send namespaces as a list"),
+    ],
+)
+def test_a_malformed_source_names_the_field(api_client, api_wiki, body, field, message):
+    response = post_json(api_client, BATCHES_URL, body)
+
+    [error] = response.json()["errors"]
+    assert response.status_code == 400
+    assert error["field"] == field
+    assert error["message"].startswith(message)

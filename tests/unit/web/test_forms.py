@@ -303,3 +303,48 @@ def test_strict_titles_refuse_the_submission_naming_each_forbidden_line(settings
         f"Line 2: {BRACKET_REASON}",
         "Line 4: The requested page title is empty or contains only the name of a namespace.",
     ]
+
+
+# --- A list that lives on the wiki (read through the network in tests/integration/test_sources.py)
+
+
+def test_lines_and_a_source_together_are_refused_before_the_wiki_is_asked():
+    form = form_for("Ocean", links_of="Links 20")
+
+    assert not form.is_valid()
+    assert form.non_field_errors() == [
+        "Give one list to check: pages or a file, a page's links, or a category's members."
+    ]
+
+
+def test_two_sources_together_are_refused():
+    form = form_for(links_of="Links 20", category="Members 5")
+
+    assert not form.is_valid()
+    assert form.non_field_errors()
+
+
+def test_a_source_in_page_mode_is_refused_naming_the_mode():
+    form = form_for(category="Members 5", mode="page")
+
+    assert not form.is_valid()
+    assert form.errors["mode"] == [
+        "A page's links or a category's members are read through the API: choose it."
+    ]
+
+
+@pytest.mark.parametrize("namespaces", ["main", "0;14", "-1"])
+def test_namespaces_must_be_numbers_separated_by_commas(namespaces):
+    form = form_for(links_of="Links 20", namespaces=namespaces)
+
+    assert not form.is_valid()
+    assert form.errors["namespaces"] == [
+        "Namespaces are namespace numbers separated by commas, e.g. 0,14 (empty: all)."
+    ]
+
+
+def test_a_source_title_mediawiki_forbids_is_refused_naming_its_reason():
+    form = form_for(links_of="Foo[bar")
+
+    assert not form.is_valid()
+    assert form.errors["links_of"] == [f"'Foo[bar' is not a valid title: {BRACKET_REASON}"]
