@@ -257,6 +257,13 @@ if WIKICHECK_HEARTBEAT_TIMEOUT < 2 * WIKICHECK_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "WIKICHECK_HEARTBEAT_TIMEOUT must be at least twice WIKICHECK_HEARTBEAT_SECONDS"
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A process stopped or cut off inside a transaction would hold its row locks for ever, and
+    # those taking over its rows would wait on them: PostgreSQL ends its session after half the
+    # heartbeat timeout. Our own transactions last milliseconds.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c idle_in_transaction_session_timeout={int(WIKICHECK_HEARTBEAT_TIMEOUT * 500)}"
+    )
 WIKICHECK_POLL_SECONDS = env_float("WIKICHECK_POLL_SECONDS", 1)  # checks/web/polling.py
 # Per-user limits, 0 for none; over either, nothing is stored and the answer is 429
 # (checks/batches.py).

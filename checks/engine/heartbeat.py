@@ -34,6 +34,7 @@ class _Entry:
         self.pid = os.getpid()
         self.kind = kind
         self.pk = process_register(kind=kind)
+        _slots_owner(self.pk)
         self.stopped = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="wikicheck-heartbeat", daemon=True)
         self._thread.start()
@@ -44,6 +45,7 @@ class _Entry:
                 if not process_beat(pk=self.pk):
                     with _lock:
                         self.pk = process_register(kind=self.kind)
+                    _slots_owner(self.pk)
                     # Its rows were given back and may be checked elsewhere; its checks in
                     # flight are not stored (engine/outcomes.py keeps to the claimer).
                     logger.warning("this process was taken for dead; registered again")
@@ -93,6 +95,13 @@ def process_leave() -> None:
     except Exception:
         # Its heartbeat stops with it; any live process gives its rows back once it is missed.
         logger.warning("could not leave the process registry", exc_info=True)
+
+
+def _slots_owner(pk: UUID) -> None:
+    if conf.current().host_limiter_url:
+        from checks.probe.host_slots import slots_owner_set
+
+        slots_owner_set(pk.hex)
 
 
 def _slots_renew() -> None:

@@ -15,6 +15,7 @@ from uuid import UUID
 from django.db.models import Q
 from django.utils import timezone
 
+from checks import conf
 from checks.engine.processes import CheckProcess, host_key, pid_alive, pid_start
 from checks.engine.workqueue import running_release, write_transaction
 from checks.models import Result
@@ -46,7 +47,7 @@ def process_beat(*, pk: UUID) -> bool:
 def process_deregister(*, pk: UUID) -> int:
     """Leave the registry at a clean exit; rows still claimed go back to the queue. Returns how
     many did."""
-    return len(_release(CheckProcess.objects.filter(pk=pk), pk=pk))
+    return len(_release(CheckProcess.objects.filter(pk=pk), pk=pk) or ())
 
 
 def processes_reap(*, timeout: float | None) -> list[int]:
@@ -55,6 +56,7 @@ def processes_reap(*, timeout: float | None) -> list[int]:
     holds. Returns the ids of the rows put back in the queue."""
     now, here = timezone.now(), host_key()
     released: list[int] = []
+    gone_ids: list[UUID] = []
     for entry in CheckProcess.objects.order_by():
         if entry.host_key == here and not pid_alive(pid=entry.pid, start=entry.pid_start):
             gone = CheckProcess.objects.filter(pk=entry.pk)
@@ -64,23 +66,47 @@ def processes_reap(*, timeout: float | None) -> list[int]:
         else:
             continue
         rows = _release(gone, pk=entry.pk)
+        if rows is None:
+            continue  # already reaped or deregistered, by this process or another
         if rows:
             logger.warning(
                 "%s stopped holding %d rows: they are back in the queue", entry, len(rows)
             )
         released += rows
+        gone_ids.append(entry.pk)
+    _slots_free(owners=gone_ids)
     if timeout is not None:
         released += _orphans_release(since=now - timedelta(seconds=timeout))
     return released
 
 
-def _release(entries, *, pk: UUID) -> list[int]:
+def _release(entries, *, pk: UUID) -> list[int] | None:
+    """The ids of the rows the process held, back in the queue; None if it was not ours to
+    release."""
     with write_transaction():
         if not entries.delete()[0]:
-            return []  # already reaped or deregistered, by this process or another
+            return None
         return running_release(
             Result.objects.filter(claimed_by_id=pk, status=Result.Status.RUNNING)
         )
+
+
+def _slots_free(*, owners: list[UUID]) -> None:
+    """The Redis host slots the processes gone held come back at once, as their rows do, not
+    when their leases end."""
+    redis_url = conf.current().host_limiter_url
+    if not owners or not redis_url:
+        return
+    # Imported here so that a process without a Redis limiter never loads redis.
+    from checks.probe.host_slots import slots_release
+
+    try:
+        freed = slots_release(redis_url=redis_url, owners=[owner.hex for owner in owners])
+    except Exception:
+        logger.warning("could not free the host slots of stopped processes", exc_info=True)
+        return
+    if freed:
+        logger.warning("freed %d host slots of stopped processes", freed)
 
 
 def _orphans_release(*, since) -> list[int]:

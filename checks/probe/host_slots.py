@@ -27,6 +27,7 @@ from redis.backoff import ExponentialBackoff
 from redis.commands.core import Script
 from redis.retry import Retry
 
+from checks.probe.host_slot_scripts import ACQUIRE, RELEASE, RELEASE_OWNERS, RENEW
 from checks.probe.hosts import host_port
 
 logger = logging.getLogger(__name__)
@@ -37,56 +38,6 @@ KEY_PREFIX = "wikicheck:slots:"
 WAKE_POLL_SECONDS = 0.25
 # A token nobody waits for only costs its finder one needless attempt; it need not live long.
 WAKE_TOKEN_MS = 10_000
-
-# KEYS[1]: the holders; ARGV: holder id, limit, lease (ms). Returns 1 if the slot was taken.
-# Running it twice for one holder (a retried command) takes one slot, not two.
-ACQUIRE = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-    return 0
-end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
--- The set lives as long as its longest lease, whatever lease each process uses.
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', KEYS[1], tonumber(last[2]) - now + 1)
-return 1
-"""
-
-# KEYS[1]: the holders, KEYS[2]: the wake-up list; ARGV: holder id, limit, token lifetime (ms).
-# A holder whose lease lapsed frees nothing, so it wakes nobody.
-RELEASE = """
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
-    redis.call('LPUSH', KEYS[2], '1')
-    redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
-    redis.call('PEXPIRE', KEYS[2], ARGV[3])
-end
-return 0
-"""
-
-# KEYS[i]: the holders of slot i (a key repeats for each slot of its host); ARGV[2i-1], ARGV[2i]:
-# that slot's holder id and lease (ms). Returns how many were renewed. A holder no longer in the
-# set stays out: its lease lapsed (no renewal came for a whole lease: the process stalled, or
-# Redis was out of reach) and a taker dropped it, so rejoining could make one holder too many.
-# Its request runs on uncounted until it ends; we accept that rare overshoot rather than stop a
-# request half-way. A lapsed holder still in the set is renewed: nobody has taken a slot since it
-# lapsed, or they would have dropped it.
-RENEW = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local renewed = 0
-for i, key in ipairs(KEYS) do
-    local holder = ARGV[2 * i - 1]
-    if redis.call('ZSCORE', key, holder) then
-        redis.call('ZADD', key, 'XX', now + tonumber(ARGV[2 * i]), holder)
-        local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-        redis.call('PEXPIRE', key, tonumber(last[2]) - now + 1)
-        renewed = renewed + 1
-    end
-end
-return renewed
-"""
 
 
 class HostLimiterUnavailable(requests.ConnectionError):
@@ -104,7 +55,7 @@ def redis_host_slot(
         return
     limiter = _limiter(redis_url=redis_url)
     key = KEY_PREFIX + host_port(url)
-    holder = uuid.uuid4().hex
+    holder = f"{_owner}.{uuid.uuid4().hex}"
     lease_ms = max(1, round(lease_seconds * 1000))
     while not _ask(redis_url, limiter.acquire, keys=[key], args=[holder, limit, lease_ms]):
         _ask(redis_url, limiter.client.blpop, keys=[key + ":wake"], timeout=WAKE_POLL_SECONDS)
@@ -129,6 +80,30 @@ def held_slots_renew() -> int:
     for slot in held:
         by_url.setdefault(slot.limiter.url, []).append(slot)
     return sum(_renew(slots=slots) for slots in by_url.values())
+
+
+def slots_owner_set(owner: str) -> None:
+    """Name the slots this process takes from now on after `owner` (its registry id), so that
+    slots_release() can free them once it is gone."""
+    global _owner
+    _owner = owner
+
+
+def slots_release(*, redis_url: str, owners: list[str]) -> int:
+    """Free at once the slots held in `redis_url` by processes `owners`, which are gone (killed
+    holding them), rather than when their leases end; returns how many were freed."""
+    limiter = _limiter(redis_url=redis_url)
+    freed = 0
+    for key in limiter.client.scan_iter(match=KEY_PREFIX + "*", count=1000):
+        name = key.decode()
+        if not name.endswith(":wake"):
+            freed += int(
+                limiter.release_owners(
+                    keys=[name, name + ":wake"],
+                    args=[WAKE_TOKEN_MS, *(f"{owner}." for owner in owners)],
+                )
+            )
+    return freed
 
 
 def _renew(*, slots: list["_Held"]) -> int:
@@ -165,6 +140,7 @@ class _Limiter:
     client: redis.Redis
     acquire: Script
     release: Script
+    release_owners: Script
     # On a client of its own whose short timeout keeps a hung Redis from holding up the
     # heartbeat that renews, which must also beat in the database.
     renew: Script
@@ -181,13 +157,16 @@ class _Held:
 _lock = threading.Lock()
 _limiters: dict[str, _Limiter] = {}
 _held: dict[str, _Held] = {}
+# This process's registry id, which the ids of the slots it holds begin with.
+_owner = ""
 
 
 def _forget_in_child() -> None:
     """A forked child holds none of its parent's slots; the parent's connections are not its
     own, nor is the lock, which another of the parent's threads may have held at the fork."""
-    global _lock
+    global _lock, _owner
     _lock = threading.Lock()
+    _owner = ""
     _limiters.clear()
     _held.clear()
 
@@ -225,6 +204,7 @@ def _limiter(*, redis_url: str) -> _Limiter:
                 client=client,
                 acquire=client.register_script(ACQUIRE),
                 release=client.register_script(RELEASE),
+                release_owners=client.register_script(RELEASE_OWNERS),
                 renew=renewer.register_script(RENEW),
             )
             _limiters[redis_url] = limiter

@@ -156,8 +156,11 @@ def pending_republish() -> int:
     """Sweep (the rows of workers that died go back to the queue, and are published at once)
     and, when the broker's queue is empty, publish again the pending rows no message may carry
     any more; returns how many tasks were sent."""
-    # The dead worker's messages come back only after the broker's visibility timeout (an hour).
-    sent = _publish(Result.objects.filter(pk__in=work_sweep(), status=Result.Status.PENDING))
+    # The dead worker's messages come back only after the broker's visibility timeout (an hour):
+    # its rows are published again at once, with the rest of the chunks they came in.
+    released = work_sweep()
+    again = {*released, *_chunk_rests(released)}
+    sent = _publish(Result.objects.filter(pk__in=again, status=Result.Status.PENDING))
     if queue_length():
         return sent
     now = timezone.now()
@@ -174,6 +177,21 @@ def pending_republish() -> int:
     if again:
         logger.warning("published %d chunks again for pending rows no message carried", again)
     return sent + again
+
+
+def _chunk_rests(released: list[int]) -> list[int]:
+    """The pending pages that follow each released page in its batch, a chunk's worth: those a
+    dead worker's task was to check after it. A page that came in another chunk is published
+    twice, which is harmless (it is claimed once)."""
+    rests: list[int] = []
+    chunk_pages = conf.current().chunk_pages
+    released_pages = Result.objects.filter(pk__in=released, api_url="")
+    for batch_id, position in released_pages.values_list("batch_id", "position"):
+        following = Result.objects.filter(
+            batch_id=batch_id, status=Result.Status.PENDING, api_url="", position__gt=position
+        )
+        rests += following.order_by("position").values_list("pk", flat=True)[:chunk_pages]
+    return rests
 
 
 def queue_length() -> int:

@@ -196,7 +196,7 @@ def test_a_batch_submitted_while_the_broker_is_down_stays_pending_and_is_swept_l
 
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_requeues_rows_whose_worker_died_and_publishes_them_at_once(
-    owner, fake_wiki, celery_broker, dead_process
+    owner, fake_wiki, celery_broker, dead_process, settings
 ):
     batch = page_batch(owner, fake_wiki, ["Abandoned", "Waiting"])
     redis.Redis.from_url(celery_broker).flushdb()
@@ -207,10 +207,40 @@ def test_the_sweep_requeues_rows_whose_worker_died_and_publishes_them_at_once(
     sent = pending_republish()
 
     assert statuses(batch) == {"Abandoned": "pending", "Waiting": "pending"}
-    # The dead worker's row at once; the rest of its chunk once the queue is empty.
+    # The dead worker's row and the rest of its chunk at once, without waiting for the queue
+    # to empty: the message that carried them died with the worker.
     assert (sent, queue_length()) == (1, 1)
-    chunk_check(result_ids=ids_of(batch)[:1], api=False)
-    assert statuses(batch) == {"Abandoned": "exists", "Waiting": "pending"}
+    with celery_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
+        message = queue.get(timeout=5)
+        message.ack()
+        queue.close()
+    assert message.payload[1]["result_ids"] == ids_of(batch)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rest_of_a_dead_worker_s_chunk_is_published_while_the_queue_holds_work(
+    owner, fake_wiki, celery_broker, dead_process, settings
+):
+    settings.WIKICHECK_CHUNK_PAGES = 3
+    batch = page_batch(owner, fake_wiki, [f"Page {n}" for n in range(9)])
+    redis.Redis.from_url(celery_broker).flushdb()
+    ids = ids_of(batch)
+    batch.results.filter(pk__in=ids[:3]).update(status="exists")
+    batch.results.filter(pk=ids[3]).update(
+        status="running", claimed_at=timezone.now(), claimed_by=dead_process
+    )
+    page_batch(owner, fake_wiki, ["Another batch's work"])  # the queue is not empty
+
+    sent = pending_republish()
+
+    assert sent == 2  # the released page and the 3 after it: 4 pages in chunks of 3
+    assert queue_length() == 3
+    chunk_check(result_ids=ids[3:7], api=False)
+    assert [status for _, status in sorted(batch.results.values_list("position", "status"))] == [
+        *["exists"] * 7,
+        *["pending"] * 2,
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

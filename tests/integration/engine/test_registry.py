@@ -5,9 +5,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from checks.engine.claims import ClaimedRow, results_claim
@@ -21,7 +25,8 @@ from checks.engine.registry import (
     processes_reap,
 )
 from checks.engine.workqueue import batch_cancel_rows
-from checks.models import Result
+from checks.models import Batch, Result
+from checks.probe.host_slots import redis_host_slot, slots_owner_set
 from tests.integration.engine.conftest import finished_pid
 from tests.integration.engine.test_workqueue import make_batch, outcome
 from tests.support import wait_until
@@ -195,6 +200,69 @@ def test_processes_reaping_together_give_each_row_back_once(dead_process, silent
     everything = [pk for pks in released for pk in pks]
     assert len(everything) == len(set(everything)) == 20
     assert batch.results.filter(status="pending").count() == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_frozen_inside_a_transaction_holds_no_one_up_for_long():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's idle_in_transaction_session_timeout; SQLite has its own lock")
+    batch = make_batch(2)
+    (claim,) = results_claim(units=1, api_limit=50)
+    frozen, locked = threading.Event(), threading.Event()
+
+    def freeze_holding_the_batch_row() -> None:
+        # As a process stopped (or cut off) between two statements of its store would.
+        try:
+            with transaction.atomic():
+                Batch.objects.select_for_update().get(pk=batch.pk)
+                locked.set()
+                frozen.wait(timeout=60)
+        except DatabaseError:
+            pass  # its session was ended under it
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=freeze_holding_the_batch_row)
+    thread.start()
+    try:
+        assert locked.wait(timeout=10)
+        started = time.monotonic()
+        assert results_record(outcomes=[(claim.rows[0], outcome())]) == 1
+        waited = time.monotonic() - started
+    finally:
+        frozen.set()
+        thread.join(timeout=60)
+    # Ended after half the heartbeat timeout, well before the live processes take its rows over.
+    assert waited < settings.WIKICHECK_HEARTBEAT_TIMEOUT / 2 + 3
+    assert Batch.objects.get(pk=batch.pk).done == 1
+
+
+@pytest.mark.django_db
+def test_the_host_slots_a_dead_process_held_are_free_at_once(dead_process, redis_url, settings):
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    settings.WIKICHECK_HOST_LIMITER_URL = redis_url
+    key = "wikicheck:slots:en.wikipedia.org:443"
+    lease_end = (time.time() + 3600) * 1000
+    live_slot = f"{process_id().hex}.{'c' * 32}"
+    dead_slots = [f"{dead_process.pk.hex}.{letter * 32}" for letter in "ab"]
+    client.zadd(key, dict.fromkeys([live_slot, *dead_slots], lease_end))
+
+    processes_reap(timeout=TIMEOUT)
+
+    assert client.zrange(key, 0, -1) == [live_slot.encode()]
+    assert client.llen(key + ":wake") == 2, "a waiter for each slot is woken"
+
+
+def test_a_slot_is_named_after_the_process_holding_it(redis_url):
+    redis.Redis.from_url(redis_url).flushdb()
+    slots_owner_set("f" * 32)
+    try:
+        with redis_host_slot(url="https://x.test/", limit=2, redis_url=redis_url, lease_seconds=9):
+            (holder,) = redis.Redis.from_url(redis_url).zrange("wikicheck:slots:x.test:443", 0, -1)
+    finally:
+        slots_owner_set("")
+    assert holder.decode().startswith("f" * 32 + ".")
 
 
 # --- Whether a process of this machine is alive ----------------------------------------------
