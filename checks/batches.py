@@ -2,7 +2,6 @@
 lives on the wiki), cancel, re-run, retry and delete."""
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -16,6 +15,7 @@ from django.utils.text import get_text_list
 
 from checks import conf
 from checks.engine.backends import backend
+from checks.engine.outcomes import outcome_counts
 from checks.engine.units import session_get
 from checks.engine.workqueue import (
     NewRow,
@@ -26,7 +26,7 @@ from checks.engine.workqueue import (
 from checks.intake.parsing import Entry
 from checks.intake.sources import SourcePages, namespaces_parse, source_read
 from checks.intake.titles import title_invalid_reason
-from checks.models import COUNTER_FIELDS, Batch, Result
+from checks.models import Batch, Result
 from checks.probe.hosts import url_allowed
 from checks.probe.mediawiki import api_endpoint
 
@@ -136,14 +136,10 @@ def _source_rows(source: SourcePages) -> list[NewRow]:
 
 def _settled_counts(settled: Sequence[NewRow]) -> dict:
     """The batch's counters for rows inserted settled."""
-    outcomes = [row.outcome for row in settled if row.outcome is not None]
-    return {
-        "done": len(settled),
-        **Counter(COUNTER_FIELDS[Result.Status(row.status)] for row in settled),
-        "redirect_count": sum(1 for outcome in outcomes if outcome.redirect_target),
-        "disambiguation_count": sum(1 for outcome in outcomes if outcome.disambiguation),
-        "checked_ms": sum(outcome.elapsed_ms for outcome in outcomes),
-    }
+    return outcome_counts(
+        statuses=[row.status for row in settled],
+        outcomes=[row.outcome for row in settled if row.outcome is not None],
+    )
 
 
 def _api_can_ask(*, title: str, api_url: str) -> bool:

@@ -9,29 +9,29 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from checks.engine.claims import ClaimedRow
-from checks.engine.workqueue import write_transaction
+from checks.engine.workqueue import OUTCOME_FIELDS, write_transaction
 from checks.models import COUNTER_FIELDS, Batch, Result
 from checks.probe.outcome import Outcome
 
 # What storing an outcome writes on its row, in the order _rows_write() takes the values.
 RECORDED_FIELDS = (
     "status",
-    "http_status",
-    "error",
-    "elapsed_ms",
-    "checked_at",
-    "redirect_target",
-    "normalized_title",
-    "note",
-    "page_id",
-    "disambiguation",
-    "wikidata_item",
-    "length",
-    "last_edited",
-    "final_url",
+    *OUTCOME_FIELDS,
     "claimed_by",  # None: the row is no longer held
     "completion_order",
 )
+
+
+def outcome_counts(*, statuses: Sequence[str], outcomes: Sequence[Outcome]) -> dict[str, int]:
+    """What rows settled with `statuses` add to their batch's counters, `outcomes` being those
+    of them that have one (a title refused before any check has none)."""
+    return {
+        "done": len(statuses),
+        **Counter(COUNTER_FIELDS[status] for status in statuses),
+        "redirect_count": sum(1 for outcome in outcomes if outcome.redirect_target),
+        "disambiguation_count": sum(1 for outcome in outcomes if outcome.disambiguation),
+        "checked_ms": sum(outcome.elapsed_ms for outcome in outcomes),
+    }
 
 
 def results_record(*, outcomes: Sequence[tuple[ClaimedRow, Outcome]]) -> int:
@@ -74,19 +74,7 @@ def _recorded(outcome: Outcome) -> tuple:
     """An outcome's values for RECORDED_FIELDS, but the claimer and the completion order."""
     return (
         Result.Status(outcome.verdict).value,
-        outcome.http_status,
-        outcome.error,
-        outcome.elapsed_ms,
-        outcome.checked_at,
-        outcome.redirect_target,
-        outcome.normalized_title,
-        outcome.note,
-        outcome.page_id,
-        outcome.disambiguation,
-        outcome.wikidata_item,
-        outcome.length,
-        outcome.last_edited,
-        outcome.final_url,
+        *(getattr(outcome, field) for field in OUTCOME_FIELDS),
     )
 
 
@@ -94,17 +82,11 @@ def _batch_count(*, batch_id, outcomes: Sequence[Outcome]) -> int | None:
     """Add outcomes to a batch's counters; returns the completion order of the first of them,
     or None when the batch was deleted meanwhile (its rows are gone too)."""
     batch_rows = Batch.objects.filter(pk=batch_id)
-    counts = Counter(COUNTER_FIELDS[Result.Status(outcome.verdict)] for outcome in outcomes)
-    redirects = sum(1 for outcome in outcomes if outcome.redirect_target)
-    disambiguations = sum(1 for outcome in outcomes if outcome.disambiguation)
+    counts = outcome_counts(statuses=[outcome.verdict for outcome in outcomes], outcomes=outcomes)
     # The update that stores the last results finishes the batch (SET reads the old row).
     finishing = Q(status=Batch.Status.RUNNING, done=F("total") - len(outcomes))
     # Updating the batch first takes its row lock, so completion orders follow commit order.
     updated = batch_rows.update(
-        done=F("done") + len(outcomes),
-        redirect_count=F("redirect_count") + redirects,
-        disambiguation_count=F("disambiguation_count") + disambiguations,
-        checked_ms=F("checked_ms") + sum(outcome.elapsed_ms for outcome in outcomes),
         status=Case(When(finishing, then=Value(Batch.Status.FINISHED)), default=F("status")),
         finished_at=Case(When(finishing, then=Value(timezone.now())), default=F("finished_at")),
         **{field: F(field) + n for field, n in counts.items()},

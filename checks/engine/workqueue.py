@@ -22,7 +22,8 @@ from checks.probe.outcome import Outcome
 if TYPE_CHECKING:
     from checks.engine.claims import ClaimedRow
 
-# The columns results_insert() is given values for; the others get their model defaults.
+# The columns results_insert() is given values for, before the outcome's; the others get their
+# model defaults.
 INSERTED_FIELDS = (
     "batch",
     "position",
@@ -32,12 +33,12 @@ INSERTED_FIELDS = (
     "lines",
     "api_url",
     "status",
+)
+# What an outcome fills on its row, named alike on Outcome and Result; a row settled without one
+# (an invalid title) has only the first two.
+OUTCOME_FIELDS = (
     "error",
     "checked_at",
-    "completion_order",
-)
-# What a row inserted with its outcome also gets from it.
-OUTCOME_FIELDS = (
     "http_status",
     "elapsed_ms",
     "redirect_target",
@@ -48,6 +49,7 @@ OUTCOME_FIELDS = (
     "wikidata_item",
     "length",
     "last_edited",
+    "final_url",
 )
 _sqlite_writers = threading.Lock()
 
@@ -83,49 +85,78 @@ class NewRow(NamedTuple):
     outcome: Outcome | None = None
 
 
+# A pending row's values; a settled row's, in the order results_insert() gives them.
+PENDING_FIELDS = (*INSERTED_FIELDS, "error")
+SETTLED_FIELDS = (*INSERTED_FIELDS, "completion_order", *OUTCOME_FIELDS)
+# What a row settled without an outcome has for OUTCOME_FIELDS after its error and time.
+UNLEARNT = tuple(Result._meta.get_field(name).get_default() for name in OUTCOME_FIELDS[2:])
+# Each status as the plain string the database driver binds fastest; a KeyError for no status.
+STATUS_VALUES = {status.value: status.value for status in Result.Status}
+
+
 def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
     """Add rows `NewRow(url, title, api_url[, status, error, entry, lines, outcome])` to a batch,
     positions in the order given. Settled rows are checked now, and complete first, in the order
     given; the batch's counters are the caller's to set.
 
-    One INSERT statement run for every row (executemany): a 100,000-page batch goes in within a
-    second or two, where building model instances for bulk_create takes several times longer.
+    One INSERT statement run for every pending row, another for every settled one (executemany):
+    a 100,000-page batch goes in within a second or two, where building model instances for
+    bulk_create takes several times longer.
     """
-    given = [Result._meta.get_field(name) for name in INSERTED_FIELDS + OUTCOME_FIELDS]
+    now = timezone.now()
+    batch_value = Result._meta.get_field("batch").get_db_prep_save(batch_id, connection)
+    order = itertools.count(1)
+    pending, settled = [], []
+    for position, row in enumerate(rows):
+        row = row if type(row) is NewRow else NewRow(*row)
+        status = STATUS_VALUES[row.status]
+        cells = (batch_value, position, row.url, row.title, row.entry, row.lines, row.api_url)
+        if status == "pending":
+            pending.append((*cells, status, row.error))
+        elif row.outcome is None:
+            settled.append((*cells, status, next(order), row.error, now, *UNLEARNT))
+        else:
+            learnt = (getattr(row.outcome, name) for name in OUTCOME_FIELDS)
+            settled.append((*cells, status, next(order), *learnt))
+    with connection.cursor() as cursor:
+        if pending:
+            cursor.executemany(_insert_sql(PENDING_FIELDS), pending)
+        if settled:
+            fields = [Result._meta.get_field(name) for name in SETTLED_FIELDS]
+            prepared = [
+                [
+                    field.get_db_prep_save(value, connection)
+                    for field, value in zip(fields, row, strict=True)
+                ]
+                for row in settled
+            ]
+            cursor.executemany(_insert_sql(SETTLED_FIELDS), prepared)
+
+
+def _insert_sql(names: tuple[str, ...]) -> str:
+    """An INSERT of rows with values for the fields `names` (the values they are given: plain
+    ints and strings as the database takes them, or prepared by the caller, possibly fewer than
+    the fields) and their model defaults for the others; a column left NULL is left out, as the
+    database makes it NULL for less than binding it costs."""
+    given = [Result._meta.get_field(name) for name in names]
     defaulted = [
         field
         for field in Result._meta.concrete_fields
-        if not field.primary_key and field.name not in INSERTED_FIELDS + OUTCOME_FIELDS
+        if not field.primary_key and field not in given and field.get_default() is not None
     ]
-    kept = given[len(INSERTED_FIELDS) :]
-    unknown = tuple(field.get_db_prep_save(field.get_default(), connection) for field in kept)
-    defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in defaulted)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in given + defaulted)
-    sql = (
-        f"INSERT INTO {quote(Result._meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * (len(given) + len(defaulted)))})"
-    )
-    batch_value = given[0].get_db_prep_save(batch_id, connection)
-    now = Result._meta.get_field("checked_at").get_db_prep_save(timezone.now(), connection)
-    settled = itertools.count(1)
+    defaults = [_literal(field.get_default()) for field in defaulted]
+    placeholders = ", ".join(["%s"] * len(given) + defaults)
+    return f"INSERT INTO {quote(Result._meta.db_table)} ({columns}) VALUES ({placeholders})"
 
-    def values(position: int, row: NewRow) -> tuple:
-        status = Result.Status(row.status)
-        finish = (None, None) if status == Result.Status.PENDING else (now, next(settled))
-        cells = (row.url, row.title, row.entry, row.lines, row.api_url, status.value, row.error)
-        learnt = unknown
-        if row.outcome is not None:
-            learnt = tuple(
-                field.get_db_prep_save(getattr(row.outcome, field.name), connection)
-                for field in kept
-            )
-        return (batch_value, position, *cells, *finish, *learnt, *defaults)
 
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql, (values(position, NewRow(*row)) for position, row in enumerate(rows))
-        )
+def _literal(value: str | bool | int) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'{}'".format(value.replace("'", "''"))
 
 
 def results_release(*, rows: Iterable["ClaimedRow"]) -> int:

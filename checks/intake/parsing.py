@@ -6,9 +6,10 @@ README's ("What you can submit")."""
 # accepts its title is the entry's `invalid_reason`, not an error. The host part is checked in
 # origins.py, the title in titles.py and what any line may contain in text.py.
 
+import functools
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 from urllib.parse import SplitResult, quote, urlsplit
 
 from checks.intake.origins import origin_parse
@@ -23,6 +24,8 @@ from checks.intake.titles import (
 
 # The characters MediaWiki's wfUrlencode leaves readable.
 URL_SAFE_CHARACTERS = ";@$!*(),/~:"
+# A path that quote() leaves as it is: its unreserved characters and URL_SAFE_CHARACTERS.
+URL_SAFE = re.compile(r"[A-Za-z0-9_.\-~;@$!*(),/:]*")
 # The wiki messages show as an example of an article path.
 EXAMPLE_WIKI = "https://en.wikipedia.org/wiki/"
 WIKI_PATH_HINT = f"the wiki must be given as its article path, e.g. {EXAMPLE_WIKI}"
@@ -34,12 +37,13 @@ PATH_STARTS = ("/wiki/", "/w/index.php")
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?![0-9])")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One page to check: its canonical URL, its human-readable title and, when MediaWiki
     forbids that title, MediaWiki's reason; with where the user named it, for scripts to join
     rows back to their input: the entry as typed on the first of its lines (stripped), and every
     line naming the page, numbered from 1 as the form's messages number them."""
+
+    # A tuple, not a dataclass: a million-line batch makes a million of them.
 
     url: str
     title: str
@@ -70,35 +74,68 @@ def wiki_normalize(value: str, *, allowed_hosts: Sequence[str]) -> str:
     return f"{origin}/wiki/"
 
 
-def entry_parse(line: str, *, wiki: str, allowed_hosts: Sequence[str]) -> Entry:
-    """Parse one line (URL, ``/wiki/`` path or bare title) into an ``Entry``.
+def entry_parse(
+    line: str, *, wiki: str, allowed_hosts: Sequence[str], lines: tuple[int, ...] = ()
+) -> Entry:
+    """Parse one line (URL, ``/wiki/`` path or bare title) into an ``Entry``, typed as the line
+    (stripped) and named on `lines`.
 
     Raises ValueError for a line that names no page on an allowed wiki; a title MediaWiki
     forbids is an entry all the same, with its `invalid_reason`.
     """
     text = line.strip()
     line_check(text)
-    if text.lower().startswith(URL_STARTS):
-        if text.startswith("//"):
-            text = f"{_wiki_origin(wiki, allowed_hosts).partition(':')[0]}:{text}"
-        parts = _url_split(text)
-        origin = origin_parse(parts, allowed_hosts=allowed_hosts)
+    hosts = tuple(allowed_hosts)
+    base = _article_base(wiki, hosts)
+    if base and text.startswith(base) and "?" not in text and "#" not in text:
+        # A URL of the chosen wiki, as most lines of a list are: what urlsplit() would find.
+        origin, raw_title = base.removesuffix("/wiki/"), title_decode(text.removeprefix(base))
+    elif text.lower().startswith(URL_STARTS):
+        scheme = f"{_wiki_origin(wiki, hosts).partition(':')[0]}:" if text[0] == "/" else ""
+        parts = _url_split(scheme + text)
+        origin = origin_parse(parts, allowed_hosts=hosts)
         raw_title = title_decode(page_title_raw(parts))
     elif text.startswith(PATH_STARTS):
-        origin = _wiki_origin(wiki, allowed_hosts)
+        origin = _wiki_origin(wiki, hosts)
         raw_title = title_decode(page_title_raw(_url_split(text)))
     else:
-        origin = _wiki_origin(wiki, allowed_hosts)
+        origin = _wiki_origin(wiki, hosts)
         raw_title = title_from_text(text)
     title = title_normalize(raw_title)
-    encoded = quote(title.replace(" ", "_"), safe=URL_SAFE_CHARACTERS)
-    return Entry(
-        url=f"{origin}/wiki/{encoded}", title=title, invalid_reason=title_invalid_reason(title)
-    )
+    encoded = title.replace(" ", "_")
+    if not URL_SAFE.fullmatch(encoded):
+        encoded = quote(encoded, safe=URL_SAFE_CHARACTERS)
+    return Entry(f"{origin}/wiki/{encoded}", title, title_invalid_reason(title), text, lines)
 
 
-def _wiki_origin(wiki: str, allowed_hosts: Sequence[str]) -> str:
+def entries_merge(entries: Iterable[Entry]) -> list[Entry]:
+    """The distinct entries (by URL) in order, each typed as where it first came and with the
+    lines of all that name it."""
+    first: dict[str, Entry] = {}
+    repeats: dict[str, list[int]] = {}
+    for entry in entries:
+        if entry.url in first:
+            repeats.setdefault(entry.url, []).extend(entry.lines)
+        else:
+            first[entry.url] = entry
+    for url, lines in repeats.items():
+        first[url] = first[url]._replace(lines=(*first[url].lines, *lines))
+    return list(first.values())
+
+
+# Every line of a batch names the same chosen wiki: it is read once (a refusal is not cached).
+@functools.lru_cache(maxsize=64)
+def _wiki_origin(wiki: str, allowed_hosts: tuple[str, ...]) -> str:
     return wiki_normalize(wiki, allowed_hosts=allowed_hosts).removesuffix("/wiki/")
+
+
+@functools.lru_cache(maxsize=64)
+def _article_base(wiki: str, allowed_hosts: tuple[str, ...]) -> str:
+    """The chosen wiki's canonical ``scheme://host/wiki/``; "" when it is not a wiki allowed."""
+    try:
+        return f"{_wiki_origin(wiki, allowed_hosts)}/wiki/"
+    except ValueError:
+        return ""
 
 
 def _url_split(text: str) -> SplitResult:

@@ -38,6 +38,11 @@ ALLOWED_CODEPOINTS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
 # What MediaWiki's splitTitleString() collapses to one "_": spaces, underscores and the
 # Unicode spaces (tab, LF and CR are not among them: in a title they are invalid characters).
 TITLE_WHITESPACE = re.compile("[ _\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+# A title of letters, digits, spaces and punctuation none of the rules looks at, not starting
+# with a space, without a namespace (no colon), at most 255 bytes: valid.
+PLAIN_TITLE = re.compile(r"[A-Za-z0-9,'()!?*+=\-][A-Za-z0-9 _,'()!?*+=\-]{0,254}")
+# Words of those characters, one space or underscore between two: tidy once "_" is " ".
+PLAIN_WORDS = re.compile(r"[A-Za-z0-9,'()!?*+=\-]+(?:[ _][A-Za-z0-9,'()!?*+=\-]+)*")
 # MediaWiki's canonical English namespace names and aliases, by their lower-case form; any other
 # prefix ("About: Schmidt", "Star Wars: Episode I") is part of a main-namespace title.
 NAMESPACES = {
@@ -102,6 +107,8 @@ def title_decode(raw: str) -> str:
 def title_normalize(text: str) -> str:
     """Tidy a title so that equal pages get equal titles; a namespace prefix is written the
     canonical way (``file:x`` -> ``File:x``), every other letter's case is kept."""
+    if PLAIN_WORDS.fullmatch(text):
+        return text.replace("_", " ")  # as most are: nothing else below would change it
     text = TITLE_WHITESPACE.sub(" ", text.translate(DIRECTION_MARKS)).strip(" ")
     title = unicodedata.normalize("NFC", text)
     namespace, name = _namespace_split(title.removeprefix(":").lstrip(" "))
@@ -110,6 +117,8 @@ def title_normalize(text: str) -> str:
 
 def title_invalid_reason(title: str) -> str:
     """MediaWiki's reason for refusing a normalized title, or "" when the title is valid."""
+    if PLAIN_TITLE.fullmatch(title):
+        return ""  # as most are: none of the rules below can refuse it
     if NOT_TEXT & set(title):
         return UTF8_REASON
     # A first colon only says "main namespace"; what follows is split as usual.

@@ -1,7 +1,7 @@
 """The submission form: pasted or uploaded lines in, a list of distinct normalized entries out
 (titles MediaWiki forbids among them, counted); and the filters of the history page."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django import forms
@@ -9,7 +9,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 
 from checks import conf
 from checks.engine.units import session_get
-from checks.intake.parsing import EXAMPLE_WIKI, Entry, entry_parse, wiki_normalize
+from checks.intake.parsing import EXAMPLE_WIKI, Entry, entries_merge, entry_parse, wiki_normalize
 from checks.intake.reading import UnreadableText, file_lines, lines_numbered
 from checks.intake.sources import SourcePages, SourceUnreadable, namespaces_parse, source_read
 from checks.models import Batch
@@ -224,11 +224,12 @@ class BatchForm(forms.Form):
         titles under WIKICHECK_STRICT_TITLES (else they are counted)."""
         config = conf.current()
         self.line_errors, self.invalid_lines = [], 0
-        entries: dict[str, Entry] = {}
-        lines: dict[str, list[int]] = {}
+        parsed = []
         for field, number, line in numbered:
             try:
-                entry = entry_parse(line, wiki=wiki, allowed_hosts=config.allowed_hosts)
+                entry = entry_parse(
+                    line, wiki=wiki, allowed_hosts=config.allowed_hosts, lines=(number,)
+                )
             except ValueError as exc:
                 self.line_errors.append(LineError(field, number, str(exc)))
                 continue
@@ -236,9 +237,8 @@ class BatchForm(forms.Form):
                 self.line_errors.append(LineError(field, number, entry.invalid_reason))
                 continue
             self.invalid_lines += bool(entry.invalid_reason)
-            entries.setdefault(entry.url, replace(entry, typed=line.strip()))
-            lines.setdefault(entry.url, []).append(number)
-        return [replace(entry, lines=tuple(lines[url])) for url, entry in entries.items()]
+            parsed.append(entry)
+        return entries_merge(parsed)
 
     def invalid_lines_message(self) -> str:
         """What to tell the user about the lines that became invalid rows; "" for none."""

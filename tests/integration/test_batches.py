@@ -1,4 +1,3 @@
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -155,7 +154,7 @@ def test_batch_create_stores_each_pages_entry_and_input_lines(owner):
 
 @pytest.mark.django_db
 def test_an_invalid_row_settled_at_once_keeps_its_entry_and_lines(owner):
-    forbidden = replace(parsed("Foo[bar")[0], typed="foo[bar", lines=(1, 4))
+    forbidden = parsed("Foo[bar")[0]._replace(typed="foo[bar", lines=(1, 4))
 
     batch = batch_create(owner=owner, entries=[forbidden], wiki=WIKI, mode="page")
 

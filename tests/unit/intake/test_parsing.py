@@ -3,7 +3,8 @@ lines refused, with the message each gets."""
 
 import pytest
 
-from checks.intake.parsing import Entry, entry_parse, wiki_normalize
+from checks.intake.parsing import Entry, entries_merge, entry_parse, wiki_normalize
+from checks.intake.titles import title_invalid_reason, title_normalize
 
 WIKI = "https://en.wikipedia.org/wiki/"
 PATTERNS = ["*.wikipedia.org", "127.0.0.1:8001"]
@@ -118,9 +119,9 @@ ACCEPTED = [
 
 @pytest.mark.parametrize(("line", "url", "title"), ACCEPTED)
 def test_accepted_line_becomes_canonical_entry(line: str, url: str, title: str) -> None:
-    entry = entry_parse(line, wiki=WIKI, allowed_hosts=PATTERNS)
+    entry = entry_parse(line, wiki=WIKI, allowed_hosts=PATTERNS, lines=(7,))
 
-    assert entry == Entry(url=url, title=title)
+    assert entry == Entry(url=url, title=title, typed=line.strip(), lines=(7,))
 
 
 def test_path_and_title_lines_use_the_chosen_wiki() -> None:
@@ -139,6 +140,25 @@ def test_a_protocol_relative_url_takes_the_scheme_of_the_chosen_wiki() -> None:
     )
 
     assert entry.url == "http://127.0.0.1:8001/wiki/Ocean"
+    assert entry.typed == "//127.0.0.1:8001/wiki/Ocean"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        *(param.values[0] for param in ACCEPTED if param.values[0].startswith(WIKI)),
+        f"{WIKI}Foo[bar",
+        f"{WIKI}A%7CB",
+        f"{WIKI}Ocean?action=history",
+        f"{WIKI}Ocean#History",
+    ],
+)
+def test_a_url_of_the_chosen_wiki_reads_as_it_does_with_another_wiki_chosen(line: str) -> None:
+    chosen = entry_parse(line, wiki=WIKI, allowed_hosts=PATTERNS)
+
+    other = entry_parse(line, wiki="https://de.wikipedia.org/wiki/", allowed_hosts=PATTERNS)
+
+    assert chosen == other
 
 
 # -- entry_parse: namespaces -----------------------------------------------------------
@@ -179,7 +199,9 @@ def test_every_namespace_prefix_is_a_title_with_its_canonical_name(typed, canoni
     entry = entry_parse(line, wiki=WIKI, allowed_hosts=PATTERNS)
 
     assert entry == Entry(
-        url=f"{WIKI}{canonical.replace(' ', '_')}:foo.png", title=f"{canonical}:foo.png"
+        url=f"{WIKI}{canonical.replace(' ', '_')}:foo.png",
+        title=f"{canonical}:foo.png",
+        typed=line,
     )
 
 
@@ -424,3 +446,51 @@ def test_wiki_normalize_is_idempotent() -> None:
     again = wiki_normalize(wiki, allowed_hosts=PATTERNS)
 
     assert again == wiki
+
+
+@pytest.mark.parametrize(
+    ("title", "valid"),
+    [
+        ("Foo (bar), it's *big*!?", True),
+        ("a" * 255, True),
+        ("a" * 256, False),
+        ("   ", False),
+        ("a%41", False),
+        ("A~~~", False),
+        ("A/./b", False),
+        ("Talk:", False),
+        ("", False),
+    ],
+)
+def test_a_title_of_plain_characters_is_judged_by_the_same_rules(title: str, valid: bool) -> None:
+    assert (title_invalid_reason(title) == "") is valid
+
+
+@pytest.mark.parametrize(
+    ("raw", "tidy"),
+    [
+        ("Foo_bar (baz)", "Foo bar (baz)"),
+        ("Foo__bar", "Foo bar"),
+        ("_Foo", "Foo"),
+        ("Foo_ ", "Foo"),
+        ("file:Foo_bar", "File:Foo bar"),
+    ],
+)
+def test_a_title_of_plain_words_is_tidied_by_the_same_rules(raw: str, tidy: str) -> None:
+    assert title_normalize(raw) == tidy
+
+
+def test_entries_naming_one_page_are_merged_where_it_first_came_with_all_their_lines() -> None:
+    lines = ["Ocean", "Island", "/wiki/Ocean", "Shark", f"{WIKI}Ocean"]
+    entries = [
+        entry_parse(line, wiki=WIKI, allowed_hosts=PATTERNS, lines=(number,))
+        for number, line in enumerate(lines, start=1)
+    ]
+
+    merged = entries_merge(entries)
+
+    assert [(entry.title, entry.typed, entry.lines) for entry in merged] == [
+        ("Ocean", "Ocean", (1, 3, 5)),
+        ("Island", "Island", (2,)),
+        ("Shark", "Shark", (4,)),
+    ]
