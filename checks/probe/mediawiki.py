@@ -8,6 +8,7 @@
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -60,16 +61,15 @@ def titles_check(
     started = time.perf_counter()
     checked_at = datetime.now(UTC)
     params = {**PAGE_QUERY, "maxlag": str(maxlag), "titles": "|".join(titles)}
+    asker = ApiAsker(
+        session=session,
+        api_url=api_url,
+        timeout=timeout,
+        maxlag_retries=maxlag_retries,
+        maxlag_wait_max=maxlag_wait_max,
+    )
     try:
-        query = _query_continued(
-            session,
-            api_url=api_url,
-            params=params,
-            timeout=timeout,
-            maxlag_retries=maxlag_retries,
-            maxlag_wait_max=maxlag_wait_max,
-            continuations=len(titles),
-        )
+        query = asker.query(params, continuations=len(titles))
     except ApiFailed as failed:
         # One answer for every title: the request as a whole failed.
         outcome = Outcome(
@@ -98,62 +98,50 @@ class ApiFailed(Exception):
         self.error = error
 
 
-def _query_continued(
-    session: requests.Session,
-    *,
-    api_url: str,
-    params: dict[str, str],
-    timeout: tuple[float, float],
-    maxlag_retries: int,
-    maxlag_wait_max: float,
-    continuations: int,
-) -> dict:
-    """The `query` part of the API's answer, with the answers to its `continue` requests merged
-    in, each request asked again while the wiki reports lag."""
-    asking = {
-        "api_url": api_url,
-        "timeout": timeout,
-        "maxlag_retries": maxlag_retries,
-        "maxlag_wait_max": maxlag_wait_max,
-    }
-    answer, _ = answer_fetch(session, params=params, **asking)
-    query = answer.get("query", {})
-    # Each continued answer brings at least one more page's data, so an API asking to continue
-    # more often than there are titles is going round in circles.
-    for _ in range(continuations):
-        continuation = answer.get("continue")
-        if not continuation:
-            break
-        answer, _ = answer_fetch(session, params={**params, **continuation}, **asking)
-        query = query_merge(query, later=answer.get("query", {}))
-    return query
+@dataclass(frozen=True)
+class ApiAsker:
+    """How to ask one wiki's API: where, within what timeout, and how patiently while it lags."""
 
+    session: requests.Session
+    api_url: str
+    timeout: tuple[float, float]
+    maxlag_retries: int = 3
+    maxlag_wait_max: float = 30
 
-def answer_fetch(
-    session: requests.Session,
-    *,
-    api_url: str,
-    params: dict[str, str],
-    timeout: tuple[float, float],
-    maxlag_retries: int,
-    maxlag_wait_max: float,
-) -> tuple[dict, int]:
-    """The API's answer to one request, asked again while the wiki reports lag, and the number of
-    requests that took; raises ApiFailed when no answer came."""
-    retries_left = maxlag_retries
-    sent = 0
-    while True:
-        response, answer = _json_answer(session, api_url=api_url, params=params, timeout=timeout)
-        sent += 1
-        error = answer.get("error")
-        if not error:
-            return answer, sent
-        if error.get("code") != "maxlag" or retries_left == 0:
-            info = f"API error {error.get('code')}: {error.get('info', '')}".strip()
-            raise ApiFailed(Verdict.UNKNOWN, http_status=200, error=info[:500])
-        retries_left -= 1
-        # The wiki's databases are lagging: bots are asked to pause for Retry-After seconds.
-        time.sleep(min(_retry_after(response, default=5.0), maxlag_wait_max))
+    def query(self, params: dict[str, str], *, continuations: int) -> dict:
+        """The `query` part of the API's answer, with the answers to at most `continuations` of
+        its `continue` requests merged in."""
+        answer, _ = self.answer(params)
+        query = answer.get("query", {})
+        # Each continued answer brings at least one more page's data, so an API asking to
+        # continue more often than there are titles is going round in circles.
+        for _ in range(continuations):
+            continuation = answer.get("continue")
+            if not continuation:
+                break
+            answer, _ = self.answer({**params, **continuation})
+            query = query_merge(query, later=answer.get("query", {}))
+        return query
+
+    def answer(self, params: dict[str, str]) -> tuple[dict, int]:
+        """The API's answer to one request, asked again while the wiki reports lag, and the
+        number of requests that took; raises ApiFailed when no answer came."""
+        retries_left = self.maxlag_retries
+        sent = 0
+        while True:
+            response, answer = _json_answer(
+                self.session, api_url=self.api_url, params=params, timeout=self.timeout
+            )
+            sent += 1
+            error = answer.get("error")
+            if not error:
+                return answer, sent
+            if error.get("code") != "maxlag" or retries_left == 0:
+                info = f"API error {error.get('code')}: {error.get('info', '')}".strip()
+                raise ApiFailed(Verdict.UNKNOWN, http_status=200, error=info[:500])
+            retries_left -= 1
+            # The wiki's databases are lagging: bots are asked to pause for Retry-After seconds.
+            time.sleep(min(_retry_after(response, default=5.0), self.maxlag_wait_max))
 
 
 def _json_answer(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from checks.probe.mediawiki import PAGE_QUERY, ApiFailed, answer_fetch, share_ms
+from checks.probe.mediawiki import PAGE_QUERY, ApiAsker, ApiFailed, share_ms
 from checks.probe.outcome import Outcome, Verdict
 from checks.probe.query_answer import query_merge, title_outcomes
 from checks.probe.session import WikiSession
@@ -89,16 +89,15 @@ def source_outcomes(
     kind = SourceKind(kind)
     # The request helper would turn a refusal into an API failure; it is refused here, as itself.
     session.destinations.url_check(api_url)
-    source = _Source(
-        kind=kind,
-        title=title,
-        namespaces=tuple(namespaces),
+    asker = ApiAsker(
         session=session,
         api_url=api_url,
         timeout=timeout,
-        maxlag=maxlag,
         maxlag_retries=maxlag_retries,
         maxlag_wait_max=maxlag_wait_max,
+    )
+    source = _Source(
+        kind=kind, title=title, namespaces=tuple(namespaces), asker=asker, maxlag=maxlag
     )
     outcomes: dict[str, Outcome] = {}
     requests_made = 0
@@ -167,29 +166,18 @@ class _Source:
     kind: SourceKind
     title: str
     namespaces: tuple[int, ...]
-    session: WikiSession
-    api_url: str
-    timeout: tuple[float, float]
+    asker: ApiAsker
     maxlag: int
-    maxlag_retries: int
-    maxlag_wait_max: float
 
     def __str__(self) -> str:
         return f"the {'category' if self.kind is SourceKind.CATEGORY else 'page'} {self.title}"
 
     @property
     def host(self) -> str:
-        return urlsplit(self.api_url).netloc
+        return urlsplit(self.asker.api_url).netloc
 
     def answer(self, params: dict[str, str]) -> tuple[dict, int]:
-        return answer_fetch(
-            self.session,
-            api_url=self.api_url,
-            params={**PAGE_QUERY, "maxlag": str(self.maxlag), **params},
-            timeout=self.timeout,
-            maxlag_retries=self.maxlag_retries,
-            maxlag_wait_max=self.maxlag_wait_max,
-        )
+        return self.asker.answer({**PAGE_QUERY, "maxlag": str(self.maxlag), **params})
 
     def batches(self, *, per_request: int) -> Iterator[_Batch]:
         """Each slice of the generator's pages, in order; MediaWiki marks the last answer of a
