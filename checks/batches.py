@@ -61,9 +61,10 @@ def batch_create(
     timeout: float | None = None,
     duplicates: int = 0,
     source: SourcePages | None = None,
+    parent: Batch | None = None,
 ) -> Batch:
     """Store a batch and its results in one transaction, then hand the pending ones to the
-    workers.
+    workers; a batch that checks a `parent` again is linked to it.
 
     In API mode each page on a wiki with a configured API is looked up there, titles MediaWiki
     forbids included (the API says why); the others, and every page in page mode, get a request
@@ -89,6 +90,7 @@ def batch_create(
             timeout=timeout,
             total=len(rows),
             duplicates=duplicates,
+            parent=parent,
             status=Batch.Status.FINISHED if finished else Batch.Status.RUNNING,
             finished_at=timezone.now() if finished else None,
             **(source.batch_fields() if source else {}),
@@ -189,7 +191,12 @@ def batch_rerun(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
             config=conf.current(),
         )
         return batch_create(
-            owner=owner, wiki=batch.wiki, mode=batch.mode, timeout=batch.timeout, source=source
+            owner=owner,
+            wiki=batch.wiki,
+            mode=batch.mode,
+            timeout=batch.timeout,
+            source=source,
+            parent=batch,
         )
     return _batch_from_results(batch=batch, owner=owner, results=batch.results.all())
 
@@ -225,7 +232,12 @@ def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results: Query
             "WIKICHECK_ALLOWED_HOSTS."
         )
     return batch_create(
-        owner=owner, entries=entries, wiki=batch.wiki, mode=batch.mode, timeout=batch.timeout
+        owner=owner,
+        entries=entries,
+        wiki=batch.wiki,
+        mode=batch.mode,
+        timeout=batch.timeout,
+        parent=batch,
     )
 
 

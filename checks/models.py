@@ -47,6 +47,14 @@ class Batch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(help_text="Distinct pages in the batch.")
     duplicates = models.PositiveIntegerField(default=0, help_text="Entries merged as duplicates.")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The batch this one checks again (a re-run or a retry).",
+    )
     # A list that lives on the wiki: a re-run reads the source again.
     source_kind = models.CharField(max_length=16, blank=True, help_text="links, category or empty.")
     source = models.CharField(

@@ -9,10 +9,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from checks.api.auth import api_view
 from checks.api.http import ApiError, error_response, json_object, paginate
-from checks.api.serializers import batch_form_data, batch_resource, form_errors
+from checks.api.serializers import batch_form_data, batch_resource, changes_data, form_errors
 from checks.batches import QuotaExceeded, batch_cancel, batch_create
 from checks.exports import result_data, results_in_order, status_filter
 from checks.models import Batch
+from checks.watch.changes import batch_changes
 from checks.web import views
 from checks.web.forms import BatchForm
 
@@ -34,7 +35,17 @@ def batch_detail(request: HttpRequest, pk: str) -> JsonResponse:
     batch = _owned_batch(request, pk)
     rows, next_url = paginate(request, results_in_order(batch, status=_status(request)))
     results = [result_data(row) for row in rows]
-    return JsonResponse({**batch_resource(batch), "results": results, "next": next_url})
+    # Compared once the batch has ended: a script polling a running batch pays nothing for it.
+    changes = None if batch.is_running else batch_changes(batch=batch)
+    return JsonResponse(
+        {
+            **batch_resource(batch),
+            "parent": str(batch.parent_id) if batch.parent_id else None,
+            "changes": changes_data(changes),
+            "results": results,
+            "next": next_url,
+        }
+    )
 
 
 @api_view("POST")

@@ -130,6 +130,7 @@ def test_rerun_makes_a_new_batch_of_every_page_in_order(owner):
     again = batch_rerun(batch=batch, owner=owner)
 
     assert again.pk != batch.pk
+    assert again.parent == batch, "linked to the batch it checks again"
     assert (again.total, again.timeout, again.wiki) == (2, 2.5, WIKI)
     assert list(again.results.values_list("title", "status")) == [
         ("A", "pending"),
@@ -194,6 +195,7 @@ def test_retry_makes_a_new_batch_of_only_errors_and_unknowns(owner):
     again = batch_retry(batch=batch, owner=owner)
 
     assert list(again.results.values_list("title", flat=True)) == ["B", "D"]
+    assert again.parent == batch
 
 
 @pytest.mark.django_db

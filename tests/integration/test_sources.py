@@ -159,6 +159,7 @@ def test_rerun_reads_the_source_again(api_wiki, user_client, user):
 
     assert (again.source_kind, again.source, again.source_namespaces) == ("links", "Links 600", "0")
     assert again.total == first.total
+    assert again.parent == first
     assert dict(api_wiki.api_generator_requests) == {"links": 2}
 
 
