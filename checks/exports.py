@@ -107,6 +107,7 @@ def batch_data(batch: Batch) -> dict:
             "disambiguation": batch.disambiguation_count,
         },
         "source": _source_data(batch),
+        "parent": str(batch.parent_id) if batch.parent_id else None,
     }
 
 

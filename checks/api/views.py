@@ -40,7 +40,6 @@ def batch_detail(request: HttpRequest, pk: str) -> JsonResponse:
     return JsonResponse(
         {
             **batch_resource(batch),
-            "parent": str(batch.parent_id) if batch.parent_id else None,
             "changes": changes_data(changes),
             "results": results,
             "next": next_url,
