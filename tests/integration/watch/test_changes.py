@@ -98,6 +98,8 @@ def test_a_batch_that_checks_no_batch_again_has_no_changes(user):
     assert batch_changes(batch=batch_of(user, BEFORE)) is None
 
 
+# Busy on both cores for a while: never beside the timed fair-share and load tests.
+@pytest.mark.xdist_group("cpu-bound")
 @pytest.mark.django_db
 def test_changes_between_two_100000_page_batches_take_one_query(user, django_assert_num_queries):
     size = 100_000
