@@ -88,6 +88,7 @@ class NewRow(NamedTuple):
 # A pending row's values; a settled row's, in the order results_insert() gives them.
 PENDING_FIELDS = (*INSERTED_FIELDS, "error")
 SETTLED_FIELDS = (*INSERTED_FIELDS, "completion_order", *OUTCOME_FIELDS)
+_OUTCOME_MODEL_FIELDS = tuple(Result._meta.get_field(name) for name in OUTCOME_FIELDS)
 # What a row settled without an outcome has for OUTCOME_FIELDS after its error and time.
 UNLEARNT = tuple(Result._meta.get_field(name).get_default() for name in OUTCOME_FIELDS[2:])
 # Each status as the plain string the database driver binds fastest; a KeyError for no status.
@@ -103,7 +104,7 @@ def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
     a 100,000-page batch goes in within a second or two, where building model instances for
     bulk_create takes several times longer.
     """
-    now = timezone.now()
+    now = Result._meta.get_field("checked_at").get_db_prep_save(timezone.now(), connection)
     batch_value = Result._meta.get_field("batch").get_db_prep_save(batch_id, connection)
     order = itertools.count(1)
     pending, settled = [], []
@@ -116,21 +117,23 @@ def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
         elif row.outcome is None:
             settled.append((*cells, status, next(order), row.error, now, *UNLEARNT))
         else:
-            learnt = (getattr(row.outcome, name) for name in OUTCOME_FIELDS)
-            settled.append((*cells, status, next(order), *learnt))
+            settled.append((*cells, status, next(order), *_learnt(row.outcome)))
     with connection.cursor() as cursor:
         if pending:
             cursor.executemany(_insert_sql(PENDING_FIELDS), pending)
         if settled:
-            fields = [Result._meta.get_field(name) for name in SETTLED_FIELDS]
-            prepared = [
-                [
-                    field.get_db_prep_save(value, connection)
-                    for field, value in zip(fields, row, strict=True)
-                ]
-                for row in settled
-            ]
-            cursor.executemany(_insert_sql(SETTLED_FIELDS), prepared)
+            cursor.executemany(_insert_sql(SETTLED_FIELDS), settled)
+
+
+def _learnt(outcome: Outcome) -> tuple:
+    """An outcome's values for OUTCOME_FIELDS, its times as the database takes them (the rest
+    are strings, numbers, booleans and None, which every driver takes as they are)."""
+    return tuple(
+        field.get_db_prep_save(getattr(outcome, field.name), connection)
+        if isinstance(field, models.DateTimeField)
+        else getattr(outcome, field.name)
+        for field in _OUTCOME_MODEL_FIELDS
+    )
 
 
 def _insert_sql(names: tuple[str, ...]) -> str:
