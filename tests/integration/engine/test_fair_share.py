@@ -123,5 +123,8 @@ def test_a_small_batch_beside_a_million_queued_rows_of_another_user_keeps_its_pa
         f"alone {alone:.2f} s, beside a million queued rows {beside:.2f} s "
         f"({beside / alone:.2f}x); units claimed meanwhile {dict(claims_by_owner)}"
     )
-    assert beside <= 1.5 * alone
+    # Fair claims split the workers evenly. On its own this batch's host cap sets its pace
+    # (about 1.1x); when other tests take the CPU, the pace is the CPU's, split evenly too, up
+    # to 2x. Claiming in submission order made it about 110x slower.
     assert claims_by_owner[user.username] >= 0.4 * claims_by_owner.total()
+    assert beside <= 2 * alone
