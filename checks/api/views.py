@@ -35,12 +35,10 @@ def batch_detail(request: HttpRequest, pk: str) -> JsonResponse:
     batch = _owned_batch(request, pk)
     rows, next_url = paginate(request, results_in_order(batch, status=_status(request)))
     results = [result_data(row) for row in rows]
-    # Compared once the batch has ended: a script polling a running batch pays nothing for it.
-    changes = None if batch.is_running else batch_changes(batch=batch)
     return JsonResponse(
         {
             **batch_resource(batch),
-            "changes": changes_data(changes),
+            "changes": changes_data(batch_changes(batch=batch)),
             "results": results,
             "next": next_url,
         }

@@ -40,9 +40,10 @@ ALLOWED_CODEPOINTS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
 TITLE_WHITESPACE = re.compile("[ _\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 # A title of letters, digits, spaces and punctuation none of the rules looks at, not starting
 # with a space, without a namespace (no colon), at most 255 bytes: valid.
-PLAIN_TITLE = re.compile(r"[A-Za-z0-9,'()!?*+=\-][A-Za-z0-9 _,'()!?*+=\-]{0,254}")
+PLAIN = r"A-Za-z0-9,'()!?*+=\-"
+PLAIN_TITLE = re.compile(f"[{PLAIN}][{PLAIN} _]{{0,254}}")
 # Words of those characters, one space or underscore between two: tidy once "_" is " ".
-PLAIN_WORDS = re.compile(r"[A-Za-z0-9,'()!?*+=\-]+(?:[ _][A-Za-z0-9,'()!?*+=\-]+)*")
+PLAIN_WORDS = re.compile(f"[{PLAIN}]+(?:[ _][{PLAIN}]+)*")
 # MediaWiki's canonical English namespace names and aliases, by their lower-case form; any other
 # prefix ("About: Schmidt", "Star Wars: Episode I") is part of a main-namespace title.
 NAMESPACES = {

@@ -14,6 +14,7 @@ from django.db import connection
 from checks.models import Batch, Result
 
 FAILING = (Result.Status.ERROR, Result.Status.UNKNOWN)
+STATUS_LABELS = dict(Result.Status.choices)
 # The kinds of change, in the order the batch page and the JSON API list them.
 KINDS = ("now_missing", "now_exists", "redirect_changed", "now_disambiguation", "now_failing")
 LABELS = {
@@ -58,9 +59,10 @@ class Changes:
 
 
 def batch_changes(*, batch: Batch) -> Changes | None:
-    """The changes of `batch` against its parent; None when it checks no batch again (or the
-    parent was deleted). Pages in only one of the two are not changes."""
-    if batch.parent_id is None:
+    """The changes of `batch` against its parent, once it has ended; None while it runs (a page
+    polling it pays nothing) or when it checks no batch again (or the parent was deleted).
+    Pages in only one of the two are not changes."""
+    if batch.parent_id is None or batch.is_running:
         return None
     changes = Changes(against=batch.parent)
     for row in _differing_pairs(batch_id=batch.pk, against_id=batch.parent_id):
@@ -113,7 +115,7 @@ def _differing_pairs(*, batch_id, against_id) -> list[tuple]:
 
 def _kinds(status, target, disambiguation, was_status, was_target, was_disambiguation):
     """(kind, before, after) for each way one page changed."""
-    label = dict(Result.Status.choices)
+    label = STATUS_LABELS
     if status == Result.Status.MISSING and was_status != Result.Status.MISSING:
         yield "now_missing", label[was_status], label[status]
     if status == Result.Status.EXISTS and was_status != Result.Status.EXISTS:

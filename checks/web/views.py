@@ -72,8 +72,7 @@ def batch_detail(request: HttpRequest, pk: str) -> HttpResponse:
     """A batch's progress and a page of its results, in completion order unless asked otherwise."""
     batch = get_object_or_404(Batch.objects.select_related("parent"), pk=pk, owner=request.user)
     context = _results_context(request, batch, poll=False)
-    # What changed against the batch it checks again, once there is a whole answer to compare.
-    changes = None if batch.is_running else batch_changes(batch=batch)
+    changes = batch_changes(batch=batch)
     children = batch.children.order_by("created_at")
     return render(
         request, "checks/batch_detail.html", {**context, "changes": changes, "children": children}
