@@ -26,7 +26,7 @@ from checks.engine.workqueue import (
 from checks.intake.parsing import Entry
 from checks.intake.sources import SourcePages, namespaces_parse, source_read
 from checks.intake.titles import title_invalid_reason
-from checks.models import Batch, Result
+from checks.models import Batch, Result, SavedList
 from checks.probe.hosts import url_allowed
 from checks.probe.mediawiki import api_endpoint
 
@@ -62,9 +62,10 @@ def batch_create(
     duplicates: int = 0,
     source: SourcePages | None = None,
     parent: Batch | None = None,
+    saved_list: SavedList | None = None,
 ) -> Batch:
     """Store a batch and its results in one transaction, then hand the pending ones to the
-    workers; a batch that checks a `parent` again is linked to it.
+    workers; a batch that checks a `parent` again is linked to it, a run of a list to its list.
 
     In API mode each page on a wiki with a configured API is looked up there, titles MediaWiki
     forbids included (the API says why); the others, and every page in page mode, get a request
@@ -91,6 +92,7 @@ def batch_create(
             total=len(rows),
             duplicates=duplicates,
             parent=parent,
+            saved_list=saved_list,
             status=Batch.Status.FINISHED if finished else Batch.Status.RUNNING,
             finished_at=timezone.now() if finished else None,
             **(source.batch_fields() if source else {}),

@@ -45,6 +45,9 @@ class Conf:
     poll_seconds: float
     search_budget_ms: int
     login_address_failure_limit: int
+    site_url: str  # links in e-mails and webhooks
+    webhook_hosts: tuple[str, ...]
+    webhook_attempts: int
 
 
 @functools.cache
@@ -77,6 +80,9 @@ def current() -> Conf:
         poll_seconds=settings.WIKICHECK_POLL_SECONDS,
         search_budget_ms=settings.WIKICHECK_SEARCH_BUDGET_MS,
         login_address_failure_limit=settings.WIKICHECK_LOGIN_ADDRESS_FAILURE_LIMIT,
+        site_url=settings.WIKICHECK_SITE_URL,
+        webhook_hosts=tuple(settings.WIKICHECK_WEBHOOK_HOSTS),
+        webhook_attempts=max(settings.WIKICHECK_WEBHOOK_ATTEMPTS, 1),
     )
 
 

@@ -16,11 +16,22 @@ from django.utils import timezone
 from checks.api.tokens import ApiToken
 from checks.engine.processes import CheckProcess
 from checks.querysets import BatchQuerySet, ResultQuerySet
+from checks.watch.records import Delivery, SavedList
 
 # A Wikidata item's id, as Wikidata's page addresses name it.
 WIKIDATA_ITEM = re.compile(r"Q[0-9]+")
 
-__all__ = ["COUNTER_FIELDS", "TALLIES", "ApiToken", "Batch", "CheckProcess", "Result", "Tally"]
+__all__ = [
+    "COUNTER_FIELDS",
+    "TALLIES",
+    "ApiToken",
+    "Batch",
+    "CheckProcess",
+    "Delivery",
+    "Result",
+    "SavedList",
+    "Tally",
+]
 
 
 class Batch(models.Model):
@@ -54,6 +65,20 @@ class Batch(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
         help_text="The batch this one checks again (a re-run or a retry).",
+    )
+    saved_list = models.ForeignKey(
+        SavedList,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+        verbose_name="list",
+        help_text="The saved list this batch is a run of.",
+    )
+    changes_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="A list's run: pages changed since its previous run, once counted (and told).",
     )
     # A list that lives on the wiki: a re-run reads the source again.
     source_kind = models.CharField(max_length=16, blank=True, help_text="links, category or empty.")
@@ -245,6 +270,8 @@ class Result(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "completion_order"]),
+            # One page's history across the batches that checked it.
+            models.Index(fields=["url"], name="result_by_url"),
             # The workers' queue: each batch's pending rows, lowest position first (a claim
             # looks at the head of each running batch, never at the whole queue).
             models.Index(

@@ -307,3 +307,23 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Priorities let the first chunks of a new batch overtake the tail of a large one.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"priority_steps": list(range(10))}
+
+
+# --- Watching lists ----------------------------------------------------------------------------
+
+# Where the site is reached: the links in e-mails and webhooks about a list's changes.
+WIKICHECK_SITE_URL = os.environ.get("WIKICHECK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Hosts a list's webhook may post to (patterns as WIKICHECK_ALLOWED_HOSTS). Empty: no webhooks.
+# An IP literal, or a name resolving to a private or loopback address, must be named exactly.
+WIKICHECK_WEBHOOK_HOSTS = env_list("WIKICHECK_WEBHOOK_HOSTS", "")
+WIKICHECK_WEBHOOK_ATTEMPTS = env_int("WIKICHECK_WEBHOOK_ATTEMPTS", 5)
+# E-mail about a list's changes: printed on the console unless SMTP is set up.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wikicheck <wikicheck@localhost>")

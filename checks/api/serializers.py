@@ -3,8 +3,6 @@
 Batches and results have one JSON shape, the exports' (checks/exports.py).
 """
 
-from dataclasses import asdict
-
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 
@@ -13,7 +11,7 @@ from checks.api.http import ApiError
 from checks.exports import batch_data
 from checks.intake.reading import LINE_BREAK
 from checks.models import Batch
-from checks.watch.changes import KINDS, Changes
+from checks.watch.changes import Changes, changes_data
 from checks.web.forms import BatchForm
 
 SUBMISSION_FIELDS = ("urls", "wiki", "mode", "timeout", "links_of", "category", "namespaces")
@@ -120,11 +118,6 @@ def batch_resource(batch: Batch) -> dict:
     }
 
 
-def changes_data(changes: Changes | None) -> dict | None:
+def batch_changes_data(changes: Changes | None) -> dict | None:
     """A batch's changes against the batch it checks again, by kind; None without one."""
-    if changes is None:
-        return None
-    return {
-        **{kind: [asdict(change) for change in changes.by_kind[kind]] for kind in KINDS},
-        "against": str(changes.against.pk),
-    }
+    return None if changes is None else changes_data(changes)

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from checks.api.auth import api_view
 from checks.api.http import ApiError, error_response, json_object, paginate
-from checks.api.serializers import batch_form_data, batch_resource, changes_data, form_errors
+from checks.api.serializers import batch_changes_data, batch_form_data, batch_resource, form_errors
 from checks.batches import QuotaExceeded, batch_cancel, batch_create
 from checks.exports import result_data, results_in_order, status_filter
 from checks.models import Batch
@@ -38,7 +38,7 @@ def batch_detail(request: HttpRequest, pk: str) -> JsonResponse:
     return JsonResponse(
         {
             **batch_resource(batch),
-            "changes": changes_data(batch_changes(batch=batch)),
+            "changes": batch_changes_data(batch_changes(batch=batch)),
             "results": results,
             "next": next_url,
         }

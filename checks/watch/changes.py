@@ -7,7 +7,7 @@ newly redirected or with a changed target, newly a disambiguation page, newly fa
 # SQLite both plan it as a nested loop, 100,000 by 100,000 comparisons; grouping sorts or hashes
 # whatever the statistics say. Rows not checked in both (pending, cancelled) are left out.
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db import connection
 
@@ -126,3 +126,12 @@ def _kinds(status, target, disambiguation, was_status, was_target, was_disambigu
         yield "now_disambiguation", "not a disambiguation page", "disambiguation page"
     if status in FAILING and was_status not in FAILING:
         yield "now_failing", label[was_status], label[status]
+
+
+def changes_data(changes: Changes, *, limit: int | None = None) -> dict:
+    """The changes as JSON has them (the API, a webhook's body): by kind, each page with its
+    url, title, before and after, at most `limit` a kind; and the batch they are against."""
+    return {
+        **{kind: [asdict(change) for change in changes.by_kind[kind][:limit]] for kind in KINDS},
+        "against": str(changes.against.pk),
+    }
