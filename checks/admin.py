@@ -1,5 +1,6 @@
 """Staff administration: batches with their counters and the same actions as the batch page,
-results read-only and never inline, the API tokens of users, and the checking processes."""
+results read-only and never inline, the API tokens of users, and the checking processes (saved
+lists and their deliveries: checks/watch/admin.py)."""
 
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from checks import conf
 from checks.api.tokens import ApiToken
 from checks.batches import HostsNotAllowed, batch_cancel, batch_delete, batch_rerun, batch_retry
 from checks.models import COUNTER_FIELDS, Batch, CheckProcess, Result
+from checks.watch import admin as watch_admin  # noqa: F401  (registers the lists' admin)
 
 
 class DateBoundedChangeList(ChangeList):
@@ -34,6 +36,7 @@ class BatchAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "owner",
+        "saved_list",
         "status",
         "total",
         "done",
@@ -42,7 +45,7 @@ class BatchAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     list_filter = ["status", "created_at"]
-    list_select_related = ["owner"]
+    list_select_related = ["owner", "saved_list"]
     # Searching by a result's URL joins the results table; distinct rows come back.
     search_fields = ["id", "owner__username", "results__url"]
     date_hierarchy = "created_at"
@@ -58,6 +61,9 @@ class BatchAdmin(admin.ModelAdmin):
         *COUNTER_FIELDS.values(),
         "created_at",
         "finished_at",
+        "saved_list",
+        "parent",
+        "changes_count",
         "results_link",
     ]
     # Results are never inlined: a batch may hold thousands. A link opens them filtered instead.

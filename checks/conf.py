@@ -48,6 +48,7 @@ class Conf:
     site_url: str  # links in e-mails and webhooks
     webhook_hosts: tuple[str, ...]
     webhook_attempts: int
+    lists_in_sweep: bool
 
 
 @functools.cache
@@ -83,6 +84,7 @@ def current() -> Conf:
         site_url=settings.WIKICHECK_SITE_URL,
         webhook_hosts=tuple(settings.WIKICHECK_WEBHOOK_HOSTS),
         webhook_attempts=max(settings.WIKICHECK_WEBHOOK_ATTEMPTS, 1),
+        lists_in_sweep=settings.WIKICHECK_LISTS_IN_SWEEP,
     )
 
 

@@ -42,6 +42,8 @@ def _no_background_sweeps(settings):
     Sweeping is tested against real server processes (test_restarts.py).
     """
     settings.WIKICHECK_SWEEP_SECONDS = 3600
+    # Nor fire a schedule or send a delivery that a test drives by hand.
+    settings.WIKICHECK_LISTS_IN_SWEEP = False
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +63,7 @@ def wiki():
 def fake_wiki(fake_wiki_server, settings):
     """The local fake wiki, allowed and chosen as the default wiki, with fresh counters."""
     fake_wiki_server.reset()
+    fake_wiki_server.edits_clear()
     fake_wiki_server.latency_ms = 0
     fake_wiki_server.head_status = None
     fake_wiki_server.retry_after_seconds = 1

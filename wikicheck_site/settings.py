@@ -317,6 +317,9 @@ WIKICHECK_SITE_URL = os.environ.get("WIKICHECK_SITE_URL", "http://127.0.0.1:8000
 # An IP literal, or a name resolving to a private or loopback address, must be named exactly.
 WIKICHECK_WEBHOOK_HOSTS = env_list("WIKICHECK_WEBHOOK_HOSTS", "")
 WIKICHECK_WEBHOOK_ATTEMPTS = env_int("WIKICHECK_WEBHOOK_ATTEMPTS", 5)
+# Whether this process's sweep fires schedules and sends deliveries; off where only cron's
+# `manage.py runlists --due` should.
+WIKICHECK_LISTS_IN_SWEEP = env_bool("WIKICHECK_LISTS_IN_SWEEP", True)
 # E-mail about a list's changes: printed on the console unless SMTP is set up.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -9,7 +9,7 @@ import requests
 
 from checks.probe.destinations import AddressRefused, HostRefused, url_host
 from checks.probe.hosts import url_allowed
-from checks.probe.session import WikiSession
+from checks.probe.session import RedirectBlocked, WikiSession
 
 ALLOW_LIST = "WIKICHECK_WEBHOOK_HOSTS"
 SIGNATURE_HEADER = "X-Wikicheck-Signature-256"
@@ -72,6 +72,10 @@ def webhook_post(
         )
     except (HostRefused, AddressRefused) as exc:
         raise WebhookRefused(str(exc)) from None
+    except RedirectBlocked as exc:
+        # Told apart from the answer only because requests looks at its target even when not
+        # following it: a redirect is a failed delivery like any other answer but 2xx.
+        return exc.response.status_code
     finally:
         session.close()
     response.close()

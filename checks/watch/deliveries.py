@@ -45,12 +45,12 @@ def deliveries_send(*, now: datetime | None = None) -> list[Delivery]:
             next_attempt_at=now + timedelta(seconds=ATTEMPT_SECONDS), attempts=F("attempts") + 1
         )
         if claimed:
-            tried.append(_attempt(Delivery.objects.select_related("saved_list").get(pk=pk)))
+            delivery = Delivery.objects.select_related("saved_list").get(pk=pk)
+            tried.append(_attempt(delivery, now=now))
     return tried
 
 
-def _attempt(delivery: Delivery) -> Delivery:
-    now = timezone.now()
+def _attempt(delivery: Delivery, *, now: datetime) -> Delivery:
     try:
         status_code = _send(delivery)
     except WebhookRefused as exc:

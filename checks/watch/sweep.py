@@ -7,6 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connection
 
+from checks import conf
 from checks.watch.deliveries import deliveries_send
 from checks.watch.notices import runs_notice
 from checks.watch.schedules import schedules_fire
@@ -18,9 +19,12 @@ _lock = threading.Lock()
 _round: Future | None = None
 
 
-def watch_sweep() -> Future:
-    """Start a round unless the last one is still going; returns the round's future."""
+def watch_sweep() -> Future | None:
+    """Start a round unless the last one is still going (or WIKICHECK_LISTS_IN_SWEEP is off);
+    returns the round's future."""
     global _round
+    if not conf.current().lists_in_sweep:
+        return None
     with _lock:
         if _round is None or _round.done():
             _round = _executor.submit(watch_round)
