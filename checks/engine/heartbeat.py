@@ -70,6 +70,11 @@ def process_id() -> UUID:
         return _entry.pk
 
 
+def process_kind() -> str:
+    """What this process is registered as (or will be): web unless it said otherwise."""
+    return _kind
+
+
 def process_start(*, kind: str) -> UUID:
     """Register this process as `kind` now, so that the claims of processes that died on this
     machine go back to the queue before it checks anything; returns its id."""

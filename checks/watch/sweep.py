@@ -8,6 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.db import connection
 
 from checks import conf
+from checks.engine.heartbeat import process_kind
+from checks.models import CheckProcess
 from checks.watch.deliveries import deliveries_send
 from checks.watch.notices import runs_notice
 from checks.watch.schedules import schedules_fire
@@ -23,7 +25,9 @@ def watch_sweep() -> Future | None:
     """Start a round unless the last one is still going (or WIKICHECK_LISTS_IN_SWEEP is off);
     returns the round's future."""
     global _round
-    if not conf.current().lists_in_sweep:
+    # A one-off checkpages leaves schedules to the servers, the workers and runlists: it would
+    # start other users' runs only to leave them when it exits.
+    if not conf.current().lists_in_sweep or process_kind() == CheckProcess.Kind.CHECKPAGES:
         return None
     with _lock:
         if _round is None or _round.done():
