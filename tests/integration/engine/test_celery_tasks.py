@@ -21,10 +21,11 @@ from checks.engine.backends.celery import (
     queue_length,
 )
 from checks.intake.parsing import Entry
-from checks.models import Batch
+from checks.models import Batch, SavedList
 from checks.probe.page import page_check
+from checks.watch.lists import list_save
 from fakewiki.unreachable import free_port
-from tests.support import broker_use
+from tests.support import broker_use, wait_until
 from wikicheck_site.celery import app as celery_app
 
 
@@ -288,3 +289,27 @@ def test_the_sweep_leaves_a_batch_alone_while_a_worker_is_checking_it(
 
     assert (sent, queue_length()) == (0, 0)
     assert statuses(batch) == {"In flight": "running", "Next in its chunk": "pending"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_s_sweep_fires_a_due_list_whose_run_goes_to_the_broker(
+    owner, fake_wiki, celery_broker, settings
+):
+    redis.Redis.from_url(celery_broker).flushdb()
+    settings.WIKICHECK_LISTS_IN_SWEEP = True
+    settings.WIKICHECK_CHUNK_PAGES = 4
+    saved = list_save(
+        owner=owner,
+        name="Due",
+        entries="\n".join(f"Page {n}" for n in range(8)),
+        wiki=fake_wiki.wiki_url,
+        mode="page",
+        schedule="hourly",
+    )
+    SavedList.objects.filter(pk=saved.pk).update(next_run_at=timezone.now() - timedelta(seconds=1))
+
+    pending_republish()
+
+    run = wait_until(lambda: Batch.objects.filter(saved_list=saved).first())
+    assert run.status == Batch.Status.RUNNING
+    assert wait_until(lambda: queue_length() == 2)
