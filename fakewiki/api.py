@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from fakewiki.edits import NO_EDITS, Edits
 from fakewiki.generators import Refused, generator_result
 from fakewiki.query import PropRequest, query_result
 
@@ -44,9 +45,15 @@ def error_answer(
 
 
 def api_answer(
-    params: Mapping[str, str], *, lagged: bool, retry_after: int, prop_limit: int | None = None
+    params: Mapping[str, str],
+    *,
+    lagged: bool,
+    retry_after: int,
+    prop_limit: int | None = None,
+    edits: Edits = NO_EDITS,
 ) -> Answer:
-    """The answer to one api.php request; `lagged` makes a request carrying `maxlag` fail."""
+    """The answer to one api.php request, with `edits` applied; `lagged` makes a request carrying
+    `maxlag` fail."""
     # MediaWiki checks the action, then the lag, then the action's own parameters.
     action = params.get("action")
     if action is None:
@@ -75,7 +82,11 @@ def api_answer(
     if "generator" in params:
         try:
             result = generator_result(
-                params, resolve_redirects=resolve_redirects, props=props, prop_limit=prop_limit
+                params,
+                resolve_redirects=resolve_redirects,
+                props=props,
+                prop_limit=prop_limit,
+                edits=edits,
             )
         except Refused as refused:
             return error_answer(refused.code, refused.info)
@@ -83,7 +94,7 @@ def api_answer(
     if not titles:
         return error_answer("missingparam", 'The "titles" parameter must be set.')
     result = query_result(
-        titles, resolve_redirects=resolve_redirects, props=props, prop_limit=prop_limit
+        titles, resolve_redirects=resolve_redirects, props=props, prop_limit=prop_limit, edits=edits
     )
     return Answer(result)
 

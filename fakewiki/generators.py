@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from fakewiki.edits import Edits
 from fakewiki.pages import link_title, links_count, member_title, members_count, page_id
 from fakewiki.query import Found, PropRequest, props_add
 from fakewiki.titles import NAMESPACES, InvalidTitle, Title, title_parse
@@ -65,14 +66,18 @@ Place = tuple[int, int]
 # --- generator=links ---------------------------------------------------------------------------
 
 
-def links_listings(params: Mapping[str, str], *, resolve_redirects: bool) -> list[Listing]:
-    """The links of each page of `titles`, its redirect followed when `redirects` is asked (as
-    MediaWiki resolves the generator's input too), in page-id order as MediaWiki lists links by
-    the id of the page they are on."""
-    found = Found()
+def links_listings(
+    params: Mapping[str, str], *, resolve_redirects: bool, edits: Edits
+) -> list[Listing]:
+    """The links of each existing page of `titles`, its redirect followed when `redirects` is
+    asked (as MediaWiki resolves the generator's input too), in page-id order as MediaWiki lists
+    links by the id of the page they are on."""
+    found = Found(edits=edits)
     for sent in filter(None, params.get("titles", "").split("|")):
         found.add(sent, resolve_redirects=resolve_redirects)
-    sources = sorted(found.titles.values(), key=page_id)
+    # A deleted page links nowhere, whatever its title says.
+    existing = (found.titles[text] for text, page in found.pages.items() if "pageid" in page)
+    sources = sorted(existing, key=page_id)
     return [Listing(source, links_count(source), link_title) for source in sources]
 
 
@@ -98,10 +103,12 @@ def links_place(listings: list[Listing], value: str) -> Place:
 # --- generator=categorymembers -----------------------------------------------------------------
 
 
-def members_listings(params: Mapping[str, str], *, resolve_redirects: bool) -> list[Listing]:
+def members_listings(
+    params: Mapping[str, str], *, resolve_redirects: bool, edits: Edits
+) -> list[Listing]:
     """The members of `gcmtitle`, which must name a category; one that has no page of its own, or
     none at all, just has no members, as in MediaWiki. Whatever `redirects` says, the category is
-    taken as named: MediaWiki follows no redirect there."""
+    taken as named: MediaWiki follows no redirect there; nor do `edits` change who is a member."""
     sent = params.get("gcmtitle")
     if not sent:
         raise Refused(
@@ -161,14 +168,15 @@ def generator_result(
     resolve_redirects: bool,
     props: PropRequest,
     prop_limit: int | None,
+    edits: Edits,
 ) -> dict[str, object]:
     """The answer to a generator request: the slice of pages `continue` points at, each with what
-    `prop` asks, and where to go on."""
+    `prop` asks and `edits` applied, and where to go on."""
     name = params["generator"]
     generator = GENERATORS.get(name)
     if generator is None:
         raise Refused("badvalue", f'Unrecognized value for parameter "generator": {name}.')
-    listings = generator.listings(params, resolve_redirects=resolve_redirects)
+    listings = generator.listings(params, resolve_redirects=resolve_redirects, edits=edits)
     continue_param = f"{generator.prefix}continue"
     sent = params.get(continue_param)
     pages, after = slice_taken(
@@ -177,7 +185,7 @@ def generator_result(
         limit=_limit(params, f"{generator.prefix}limit"),
         namespaces=_namespaces(params.get(f"{generator.prefix}namespace")),
     )
-    found = Found()
+    found = Found(edits=edits)
     for title in pages:
         found.add(title.text, resolve_redirects=resolve_redirects)
     result: dict[str, object] = {}

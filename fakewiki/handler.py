@@ -1,5 +1,6 @@
 """The fake wiki's HTTP plumbing: the threaded server, and the handler that counts each request,
-lets faults and responders answer it, and serves the counters to other processes."""
+lets faults and responders answer it, and serves the counters and page edits to other
+processes."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from fakewiki.responders import Request, page_title, respond
 if TYPE_CHECKING:
     from fakewiki.server import FakeWiki
 
-# GET <prefix>stats answers snapshot() as JSON; POST <prefix>reset zeroes the counters first.
-# Neither is counted, so a benchmark can read the counters of a fake wiki in another process.
+# GET <prefix>stats answers snapshot() as JSON; POST <prefix>reset zeroes the counters first;
+# POST <prefix>pages edits pages as its JSON body asks and answers the edits. None is counted, so
+# a benchmark or a test can drive a fake wiki in another process.
 CONTROL_PREFIX = "/__fakewiki/"
+EDIT_KEYS = frozenset({"delete", "create", "clear"})
 
 
 class WikiRequestHandler(BaseHTTPRequestHandler):
@@ -84,27 +87,59 @@ class WikiRequestHandler(BaseHTTPRequestHandler):
     do_HEAD = do_POST = do_GET
 
     def _control(self, wiki: FakeWiki, action: str) -> None:
-        """Counters for a client in another process (a benchmark), outside the counters."""
-        self._form()
-        if action == "reset" and self.command == "POST":
+        """Counters and page edits for a client in another process, outside the counters."""
+        sent = self._body()
+        status = 200
+        if action == "pages" and self.command == "POST":
+            try:
+                answer = wiki.pages_edit(**edits_requested(sent)).snapshot()
+            except ValueError as refused:
+                status, answer = 400, {"error": str(refused)}
+        elif action == "reset" and self.command == "POST":
             wiki.reset()
-        elif action != "stats":
+            answer = wiki.snapshot()
+        elif action == "stats":
+            answer = wiki.snapshot()
+        else:
             self.send_error(404)
             return
-        body = json.dumps(wiki.snapshot()).encode()
-        self.send_response(200)
+        body = json.dumps(answer).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
+    def _body(self) -> bytes:
+        """The whole body, read so that the next request on the connection can be."""
+        length = self.headers.get("Content-Length", "0")
+        return self.rfile.read(int(length)) if length.isdigit() else b""
+
     def _form(self) -> str:
         """The body if it is a form, else ""; any body is read, so the next request can be."""
-        length = self.headers.get("Content-Length", "0")
-        body = self.rfile.read(int(length)) if length.isdigit() else b""
+        body = self._body()
         if self.headers.get_content_type() != "application/x-www-form-urlencoded":
             return ""
         return body.decode("utf-8", errors="replace")
+
+
+def edits_requested(sent: bytes) -> dict[str, object]:
+    """The arguments of FakeWiki.pages_edit() that a `pages` body asks for, a JSON object such as
+    {"delete": ["Ocean"], "create": ["Missing moon"]} or {"clear": true}; raises ValueError for
+    any other body."""
+    try:
+        asked = json.loads(sent or b"{}")
+    except ValueError:
+        raise ValueError("The body is not JSON.") from None
+    if not isinstance(asked, dict) or not asked.keys() <= EDIT_KEYS:
+        raise ValueError('The body must be an object of "delete", "create" and "clear".')
+    for key in ("delete", "create"):
+        titles = asked.get(key, [])
+        if not isinstance(titles, list) or not all(isinstance(title, str) for title in titles):
+            raise ValueError(f'"{key}" must be a list of titles.')
+    if not isinstance(asked.get("clear", False), bool):
+        raise ValueError('"clear" must be true or false.')
+    return asked
 
 
 class WikiHTTPServer(ThreadingHTTPServer):

@@ -5,6 +5,7 @@ data is left for another request (rules in fakewiki/README.md)."""
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from fakewiki.edits import NO_EDITS, Edits
 from fakewiki.pages import (
     TOUCHED,
     last_edited,
@@ -13,7 +14,7 @@ from fakewiki.pages import (
     page_length,
     page_props,
 )
-from fakewiki.titles import InvalidTitle, Title, is_missing, redirect_target, title_parse
+from fakewiki.titles import InvalidTitle, Title, is_missing, title_parse
 
 PROP_MODULES = frozenset({"info", "pageprops", "revisions"})
 
@@ -21,16 +22,17 @@ PROP_MODULES = frozenset({"info", "pageprops", "revisions"})
 # --- Pages -------------------------------------------------------------------------------------
 
 
-def page_info(title: Title) -> dict[str, object]:
-    """The entry of `pages` for a valid title that is not an interwiki link."""
+def page_info(title: Title, *, edits: Edits = NO_EDITS) -> dict[str, object]:
+    """The entry of `pages` for a valid title that is not an interwiki link; special pages cannot
+    be edited."""
     if title.ns < 0:
         info: dict[str, object] = {"ns": title.ns, "title": title.text, "special": True}
         if is_missing(title.name):
             info["missing"] = True
         return info
-    if redirect_target(title) is not None:
+    if edits.redirect_target(title) is not None:
         return {"pageid": page_id(title), "ns": title.ns, "title": title.text, "redirect": True}
-    if is_missing(title.text):
+    if edits.is_missing(title):
         return {"ns": title.ns, "title": title.text, "missing": True}
     return {"pageid": page_id(title), "ns": title.ns, "title": title.text}
 
@@ -95,6 +97,7 @@ class Found:
     interwiki: dict[str, str] = field(default_factory=dict)
     pages: dict[str, dict[str, object]] = field(default_factory=dict)
     titles: dict[str, Title] = field(default_factory=dict)  # the valid titles among `pages`
+    edits: Edits = NO_EDITS
 
     def add(self, sent: str, *, resolve_redirects: bool) -> None:
         try:
@@ -112,14 +115,14 @@ class Found:
         if reached.interwiki:
             self.interwiki.setdefault(reached.text, reached.interwiki)
         else:
-            self.pages.setdefault(reached.text, page_info(reached))
+            self.pages.setdefault(reached.text, page_info(reached, edits=self.edits))
             self.titles.setdefault(reached.text, reached)
 
     def redirects_followed(self, title: Title) -> Title | None:
         """Where `title`'s redirects lead, each step listed; None when they go round in a loop,
         which MediaWiki lists in `redirects` with no page."""
         seen = {title.text}
-        while (redirect := redirect_target(title)) is not None:
+        while (redirect := self.edits.redirect_target(title)) is not None:
             target, fragment = redirect
             step = {"from": title.text, "to": target.text}
             if fragment:
@@ -199,10 +202,12 @@ def query_result(
     resolve_redirects: bool,
     props: PropRequest = PropRequest(),
     prop_limit: int | None = None,
+    edits: Edits = NO_EDITS,
 ) -> dict[str, object]:
-    """The answer to `action=query` for `titles`, as MediaWiki's formatversion=2 writes it;
-    `prop_limit` pages at most get pageprops and revisions, the rest are left to `continue`."""
-    found = Found()
+    """The answer to `action=query` for `titles`, as MediaWiki's formatversion=2 writes it, with
+    `edits` applied; `prop_limit` pages at most get pageprops and revisions, the rest are left to
+    `continue`."""
+    found = Found(edits=edits)
     for sent in titles:
         found.add(sent, resolve_redirects=resolve_redirects)
     continuation = props_add(found, props, limit=prop_limit)

@@ -10,13 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, unquote
 
 from fakewiki import api
-from fakewiki.titles import (
-    InvalidTitle,
-    interwiki_url,
-    is_missing,
-    redirect_target,
-    title_parse,
-)
+from fakewiki.titles import InvalidTitle, interwiki_url, title_parse
 
 if TYPE_CHECKING:
     from fakewiki.server import FakeWiki
@@ -76,6 +70,7 @@ def api_query(wiki: FakeWiki, request: Request) -> Reply | None:
         lagged=number <= wiki.maxlag_failures,
         retry_after=wiki.maxlag_retry_after,
         prop_limit=wiki.prop_continue_after or None,
+        edits=wiki.edits,
     )
     body, headers = api.answer_encode(answer, accept_encoding=request.accept_encoding)
     return Reply(200, body, api.CONTENT_TYPE, headers)
@@ -83,11 +78,11 @@ def api_query(wiki: FakeWiki, request: Request) -> Reply | None:
 
 def redirect_page(wiki: FakeWiki, request: Request) -> Reply | None:
     """A redirect page leads where api.php says it does: to itself, round a loop, or to another
-    wiki for an interwiki target, as MediaWiki sends readers there."""
+    wiki for an interwiki target, as MediaWiki sends readers there; a deleted one is missing."""
     if request.title is None:
         return None
     try:
-        redirect = redirect_target(title_parse(request.title))
+        redirect = wiki.edits.redirect_target(title_parse(request.title))
     except InvalidTitle:
         return None
     if redirect is None:
@@ -105,7 +100,7 @@ def redirect_page(wiki: FakeWiki, request: Request) -> Reply | None:
 def wiki_page(wiki: FakeWiki, request: Request) -> Reply | None:
     if request.title is None:
         return None
-    status = 404 if is_missing(request.title) else 200
+    status = 404 if wiki.edits.page_missing(request.title) else 200
     heading = html.escape(request.title)
     text = "This page does not exist." if status == 404 else "A page of the fake wiki."
     body = (

@@ -1,10 +1,13 @@
-"""The fake wiki itself: a server on a local port, its knobs, and starting and stopping it."""
+"""The fake wiki itself: a server on a local port, its knobs and page edits, and starting and
+stopping it."""
 
 import contextlib
 import socket
 import threading
+from collections.abc import Iterable
 
 from fakewiki.counters import Counters
+from fakewiki.edits import NO_EDITS, Edits
 from fakewiki.handler import WikiHTTPServer
 
 
@@ -21,6 +24,9 @@ class FakeWiki(Counters):
         self.maxlag_failures = 0
         self.maxlag_retry_after = 1
         self.prop_continue_after: int | None = None
+        # Replaced whole under the lock, never changed in place: a request reads it once.
+        self.edits = NO_EDITS
+        self._edits_lock = threading.Lock()
         # Set once the server begins to stop, so that fault modes that wait stop waiting.
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -38,6 +44,27 @@ class FakeWiki(Counters):
     @property
     def wiki_url(self) -> str:
         return f"{self.url}/wiki/"
+
+    def page_delete(self, title: str) -> None:
+        """From now on `title` is missing, whatever the rule says; a redirect is missing too."""
+        self.pages_edit(delete=[title])
+
+    def page_create(self, title: str) -> None:
+        """From now on `title` exists, whatever the rule says."""
+        self.pages_edit(create=[title])
+
+    def edits_clear(self) -> None:
+        """Forget every page deleted or created: the rule decides again."""
+        self.pages_edit(clear=True)
+
+    def pages_edit(
+        self, *, delete: Iterable[str] = (), create: Iterable[str] = (), clear: bool = False
+    ) -> Edits:
+        """Forget earlier edits if `clear`, then delete and create pages, all at once (nothing
+        changes when a title is refused, see Edits.edited()); returns the edits now."""
+        with self._edits_lock:
+            self.edits = (NO_EDITS if clear else self.edits).edited(delete=delete, create=create)
+            return self.edits
 
     def start(self) -> "FakeWiki":
         # A short poll interval keeps stop() quick: shutdown waits for the loop's next poll.

@@ -8,6 +8,7 @@ import redis
 
 from checks.engine.backends import backend
 from checks.engine.heartbeat import process_leave
+from checks.watch.sweep import watch_idle
 from fakewiki.server import FakeWiki
 from fakewiki.unreachable import free_port
 from tests.support import broker_use, wait_until
@@ -31,6 +32,7 @@ def _pool_idle_before_the_tables_are_emptied(django_db_blocker):
     tests, and the next test's first claim registers it in that test's database."""
     yield
     backend().shutdown(wait=True)
+    watch_idle(timeout=60)
     with django_db_blocker.unblock():
         process_leave()
 

@@ -3,7 +3,7 @@ It runs on a thread of its own, so that a slow wiki or webhook receiver holds up
 
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from django.db import connection
 
@@ -34,6 +34,14 @@ def watch_sweep() -> Future | None:
             _round = _executor.submit(watch_round)
             _round.add_done_callback(_logged)
         return _round
+
+
+def watch_idle(*, timeout: float | None = None) -> None:
+    """Wait for the round under way, if any, to end."""
+    with _lock:
+        current = _round
+    if current is not None:
+        wait([current], timeout=timeout)
 
 
 def watch_round() -> None:

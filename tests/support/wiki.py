@@ -1,6 +1,7 @@
 """The fake wiki in a process of its own (`python -m fakewiki`): a real wiki is on another
 machine, so serving it must cost the process that measures no CPU."""
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import requests
@@ -42,6 +43,14 @@ class WikiProcess:
     def stats(self) -> dict:
         """The requests counted since the last reset: totals, per title, peak concurrency."""
         return self.control.get(f"{self.url}/__fakewiki/stats", timeout=10).json()
+
+    def pages_edit(self, delete: Iterable[str] = (), create: Iterable[str] = ()) -> dict:
+        """Delete, then create, pages whatever the wiki's rule says; returns every edit so far:
+        {"deleted": [...], "created": [...]}, titles normalized."""
+        edits = {"delete": list(delete), "create": list(create)}
+        response = self.control.post(f"{self.url}/__fakewiki/pages", json=edits, timeout=10)
+        response.raise_for_status()
+        return response.json()
 
     def stop(self) -> None:
         self.control.close()

@@ -37,3 +37,12 @@ def test_command_delays_each_answer_by_latency_ms(tmp_path: Path) -> None:
         requests.head(wiki.wiki_url + "Earth", timeout=10)
 
         assert time.perf_counter() - started >= 0.300
+
+
+def test_a_page_of_the_process_can_be_deleted_and_another_created(tmp_path: Path) -> None:
+    with WikiProcess(log=tmp_path / "wiki.log") as wiki:
+        wiki.pages_edit(delete=["Earth"], create=["Missing moon"])
+        earth = requests.get(wiki.wiki_url + "Earth", timeout=10)
+        moon = requests.get(wiki.wiki_url + "Missing_moon", timeout=10)
+
+    assert (earth.status_code, moon.status_code) == (404, 200)
