@@ -51,7 +51,8 @@ OUTCOME_FIELDS = (
     "last_edited",
     "final_url",
 )
-_sqlite_writers = threading.Lock()
+# Reentrant: an operation may store a batch inside its own write transaction (a list's run).
+_sqlite_writers = threading.RLock()
 
 
 @contextmanager

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from checks.models import Batch
 
-# How many runs a chart shows, the latest ones. A chart has a slot for each, so a bar keeps its
-# width as runs are added.
+# How many runs a chart shows, the latest ones.
 RUNS_CHARTED = 30
+# The fewest slots a chart's width is divided into, so that a list's first few runs are bars,
+# not blocks; past them, the bars narrow as runs are added.
+SLOTS_AT_LEAST = 10
 # The share of its slot a bar fills; the rest is the gap between bars.
 BAR_SHARE = 0.7
 # What a bar stacks, bottom up: the kind (the template's CSS class chart-<kind>) and its label.
@@ -63,7 +65,7 @@ def runs_chart(runs: Sequence[Batch], *, width: int = 600, height: int = 120) ->
     whose size changes compare as shares. A run that checked nothing has no segments."""
     ended = [run for run in runs if not run.is_running]
     ended = sorted(ended, key=lambda run: run.created_at)[-RUNS_CHARTED:]
-    slot = width / RUNS_CHARTED
+    slot = width / max(len(ended), SLOTS_AT_LEAST)
     bar_width = round(slot * BAR_SHARE, 2)
     bars = tuple(
         _bar(run, x=round(index * slot + (slot - bar_width) / 2, 2), width=bar_width, height=height)

@@ -10,10 +10,12 @@ from django.utils import timezone
 from checks import conf
 from checks.batches import batch_create, batch_delete
 from checks.engine.units import session_get
+from checks.engine.workqueue import write_transaction
 from checks.intake.parsing import Entry, entries_merge, entry_parse
 from checks.intake.reading import lines_numbered
 from checks.intake.sources import SourceUnreadable, namespaces_parse, source_read
 from checks.models import Batch, SavedList
+from checks.watch.changes import batch_changes
 
 # How many of a list's refused lines a message spells out.
 LINES_SHOWN = 3
@@ -66,9 +68,13 @@ def list_save(
 
 def list_adopt(*, saved_list: SavedList, batch: Batch) -> None:
     """Make `batch` (a batch the list was saved from) the list's first run, so that the list's
-    next run is told what changed since; a batch already a run of another list stays its."""
+    next run is told what changed since; a batch already a run of another list stays its. The
+    changes of one that has ended (a re-run's) are counted now and told to no one: the list did
+    not exist; one still running is noticed as any run once it ends."""
+    changes = batch_changes(batch=batch)
+    count = None if batch.is_running else changes.pages if changes else 0
     Batch.objects.filter(pk=batch.pk, saved_list__isnull=True).update(
-        saved_list=saved_list, changes_count=0
+        saved_list=saved_list, changes_count=count
     )
 
 
@@ -98,21 +104,26 @@ def list_run(*, saved_list: SavedList) -> Batch:
     and to its previous finished run, whose changes it will show. Raises RunStillGoing while a
     run has not ended, RunRefused when the list cannot be checked as it is (QuotaExceeded when
     its owner is over a limit)."""
-    if saved_list.runs.filter(status=Batch.Status.RUNNING).exists():
-        raise RunStillGoing(f"The list “{saved_list.name}” is still being checked.")
-    previous = saved_list.runs.filter(status=Batch.Status.FINISHED).first()
-    common = {
-        "owner": saved_list.owner,
-        "wiki": saved_list.wiki,
-        "mode": saved_list.mode,
-        "timeout": saved_list.timeout,
-        "parent": previous,
-        "saved_list": saved_list,
-    }
     if saved_list.source_kind:
-        return batch_create(**common, source=_source(saved_list))
-    entries, duplicates = _entries(saved_list)
-    return batch_create(**common, entries=entries, duplicates=duplicates)
+        pages = {"source": _source(saved_list)}
+    else:
+        entries, duplicates = _entries(saved_list)
+        pages = {"entries": entries, "duplicates": duplicates}
+    with write_transaction():
+        # The list's row is locked while its runs are looked at, so two "Run now" at once (a
+        # double click, a schedule beside a script) start one run.
+        SavedList.objects.select_for_update().filter(pk=saved_list.pk).exists()
+        if saved_list.runs.filter(status=Batch.Status.RUNNING).exists():
+            raise RunStillGoing(f"The list “{saved_list.name}” is still being checked.")
+        return batch_create(
+            owner=saved_list.owner,
+            wiki=saved_list.wiki,
+            mode=saved_list.mode,
+            timeout=saved_list.timeout,
+            parent=saved_list.runs.filter(status=Batch.Status.FINISHED).first(),
+            saved_list=saved_list,
+            **pages,
+        )
 
 
 def _entries(saved_list: SavedList) -> tuple[Sequence[Entry], int]:

@@ -1,8 +1,9 @@
-"""Routes of the site's pages: the submit form, the history, a batch's page and its actions."""
+"""Routes of the site's pages: the submit form, the history, a batch's page and its actions, the
+saved lists and one page's history."""
 
 from django.urls import path
 
-from checks.web import views
+from checks.web import list_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +16,11 @@ urlpatterns = [
     path("batches/<uuid:pk>/delete/", views.batch_delete_view, name="batch_delete"),
     path("batches/<uuid:pk>/export.csv", views.batch_export_csv, name="batch_export_csv"),
     path("batches/<uuid:pk>/export.json", views.batch_export_json, name="batch_export_json"),
+    path("lists/", list_views.list_list, name="list_list"),
+    path("lists/new/", list_views.list_create, name="list_create"),
+    path("lists/<int:pk>/", list_views.list_detail, name="list_detail"),
+    path("lists/<int:pk>/run/", list_views.list_run_view, name="list_run"),
+    path("lists/<int:pk>/edit/", list_views.list_edit, name="list_edit"),
+    path("lists/<int:pk>/delete/", list_views.list_delete_view, name="list_delete"),
+    path("pages/", list_views.page_history_view, name="page_history"),
 ]

@@ -70,7 +70,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def batch_detail(request: HttpRequest, pk: str) -> HttpResponse:
     """A batch's progress and a page of its results, in completion order unless asked otherwise."""
-    batch = get_object_or_404(Batch.objects.select_related("parent"), pk=pk, owner=request.user)
+    batch = get_object_or_404(
+        Batch.objects.select_related("parent", "saved_list"), pk=pk, owner=request.user
+    )
     context = _results_context(request, batch, poll=False)
     changes = batch_changes(batch=batch)
     children = batch.children.order_by("created_at")

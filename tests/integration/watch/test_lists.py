@@ -1,14 +1,23 @@
 """Saving, running and deleting a list (checks/watch/lists.py): a run is a batch of the list's
 pages, checked against the list's previous finished run."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from checks.models import Batch, Result, SavedList
 from checks.watch.changes import batch_changes
-from checks.watch.lists import RunRefused, RunStillGoing, list_delete, list_run, list_save
+from checks.watch.lists import (
+    RunRefused,
+    RunStillGoing,
+    list_adopt,
+    list_delete,
+    list_run,
+    list_save,
+)
 from tests.integration.watch.conftest import run_finished
 
 
@@ -123,3 +132,43 @@ def test_deleting_a_list_keeps_or_deletes_its_runs_as_asked(ocean_list, runs):
     assert Batch.objects.filter(pk=batch.pk).exists() is not runs
     if not runs:
         assert Batch.objects.get(pk=batch.pk).saved_list is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_asked_for_at_once_start_one(ocean_list, fake_wiki):
+    fake_wiki.latency_ms = 200
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            list_run(saved_list=ocean_list)
+            outcomes.append("started")
+        except RunStillGoing:
+            outcomes.append("still going")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["started", "still going"]
+    run_finished(ocean_list.runs.get())
+
+
+@pytest.mark.django_db
+def test_a_finished_batch_saved_as_a_list_becomes_its_first_run_with_its_changes_counted(
+    ocean_list,
+):
+    batch = Batch.objects.create(
+        owner=ocean_list.owner, wiki=ocean_list.wiki, total=0, status=Batch.Status.FINISHED
+    )
+
+    list_adopt(saved_list=ocean_list, batch=batch)
+
+    batch.refresh_from_db()
+    assert (batch.saved_list, batch.changes_count) == (ocean_list, 0)

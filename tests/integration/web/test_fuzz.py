@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
-from checks.models import Batch, Result
+from checks.models import Batch, Result, SavedList
 
 WIKI = "https://en.wikipedia.org/wiki/"
 # Values as they appear in a query string (already percent-encoded where they need to be).
@@ -84,6 +84,18 @@ PAGES = {
         "p",
     ],
     "admin:checks_apitoken_changelist": ["q", "user__id__exact", "o", "p"],
+    "list_list": [],
+    "list_create": ["batch"],
+    "page_history": ["url"],
+    "admin:checks_savedlist_changelist": ["q", "schedule__exact", "o", "p"],
+    "admin:checks_delivery_changelist": ["q", "kind__exact", "status__exact", "o", "p"],
+}
+# Pages of one saved list, and the parameters they read.
+LIST_PAGES = {
+    "list_detail": ["page"],
+    "list_edit": [],
+    "list_delete": [],
+    "admin:checks_savedlist_change": ["_changelist_filters"],
 }
 # Parameters no page reads: each page must ignore them.
 UNKNOWN_PARAMETERS = ["x", "page[]"]
@@ -151,6 +163,19 @@ def test_hostile_query_strings_on_a_batchs_pages_never_make_a_server_error(
     path = reverse(name, args=[batch.pk])
 
     errors = server_errors(fuzz_client, path, parameters)
+
+    assert errors == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "parameters"), LIST_PAGES.items(), ids=list(LIST_PAGES))
+def test_hostile_query_strings_on_a_list_s_pages_never_make_a_server_error(
+    fuzz_client, batch, name, parameters
+):
+    saved_list = SavedList.objects.create(owner=batch.owner, name="Fuzzed", wiki=WIKI)
+    Batch.objects.filter(pk=batch.pk).update(saved_list=saved_list)
+
+    errors = server_errors(fuzz_client, reverse(name, args=[saved_list.pk]), parameters)
 
     assert errors == []
 
