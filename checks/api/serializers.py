@@ -3,6 +3,8 @@
 Batches and results have one JSON shape, the exports' (checks/exports.py).
 """
 
+from collections.abc import Sequence
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 
@@ -27,10 +29,19 @@ def batch_form_data(body: dict) -> dict:
     Only the JSON's shape is checked here; everything else is the form's job, so the API
     and the form accept and refuse the same entries with the same messages.
     """
+    data, errors = submission_data(body, fields=SUBMISSION_FIELDS)
+    if errors:
+        raise ApiError(400, *errors)
+    return data
+
+
+def submission_data(body: dict, *, fields: Sequence[str]) -> tuple[dict, list[dict]]:
+    """batch_form_data's data, and its refusals of the JSON's shape instead of raising them, for
+    a body that may hold these `fields` (SUBMISSION_FIELDS and those of a form extending it)."""
     errors = [
-        {"field": name, "message": f"Unknown field; expected {', '.join(SUBMISSION_FIELDS)}."}
+        {"field": name, "message": f"Unknown field; expected {', '.join(fields)}."}
         for name in body
-        if name not in SUBMISSION_FIELDS
+        if name not in fields
     ]
     source = _source_data(body, errors=errors)
     # A list on the wiki stands in for urls; sent together, the form refuses both.
@@ -54,8 +65,8 @@ def batch_form_data(body: dict) -> dict:
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
         errors.append({"field": "timeout", "message": "Send timeout as a number of seconds."})
     if errors:
-        raise ApiError(400, *errors)
-    return source | {
+        return {}, errors
+    data = source | {
         "urls": "\n".join(urls),
         "wiki": conf.current().default_wiki if wiki is None else wiki,
         "mode": mode or "",
@@ -63,6 +74,7 @@ def batch_form_data(body: dict) -> dict:
         # refused as "Enter a number." rather than overflowing.
         "timeout": "" if timeout is None else str(timeout),
     }
+    return data, []
 
 
 def _source_data(body: dict, *, errors: list[dict]) -> dict:

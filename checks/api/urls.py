@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from checks.api import list_views
 from checks.api import views as api_views
 
 app_name = "api"
@@ -14,9 +15,17 @@ batch_patterns = [
     path("export.json", api_views.batch_export_json, name="batch_export_json"),
 ]
 
+# Under a list's address: its runs and schedule, deleting it, and running it now.
+list_patterns = [
+    path("", list_views.list_detail, name="list_detail"),
+    path("run/", list_views.list_run_view, name="list_run"),
+]
+
 urlpatterns = [
     path("batches/", api_views.batch_collection, name="batch_collection"),
     path("batches/<uuid:pk>/", include(batch_patterns)),
+    path("lists/", list_views.list_collection, name="list_collection"),
+    path("lists/<int:pk>/", include(list_patterns)),
     # Anything else, even without its final slash, answers a JSON 404 rather than a redirect.
     re_path(r"", api_views.endpoint_not_found, name="endpoint_not_found"),
 ]

@@ -77,7 +77,8 @@ def endpoint_not_found(request: HttpRequest) -> JsonResponse:
         404,
         {
             "message": "No such API endpoint. There are /api/batches/ and /api/batches/<id>/, "
-            "and under the latter cancel/, export.csv and export.json."
+            "and under the latter cancel/, export.csv and export.json; /api/lists/ and "
+            "/api/lists/<id>/, and under the latter run/."
         },
     )
 

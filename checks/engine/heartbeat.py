@@ -86,12 +86,13 @@ def process_start(*, kind: str) -> UUID:
 
 def process_leave() -> None:
     """Leave the registry once what this process checked is stored (at exit; a later claim
-    registers again)."""
-    global _entry
+    registers again, as a web process unless process_start() says otherwise)."""
+    global _entry, _kind
     from checks.engine.writer import writer_flush  # the writer's module claims through this one
 
     with _lock:
         entry, _entry = _entry, None
+        _kind = CheckProcess.Kind.WEB
     if entry is None or entry.pid != os.getpid():
         return
     writer_flush(timeout=EXIT_WAIT_SECONDS)

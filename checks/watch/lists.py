@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from checks import conf
@@ -38,6 +39,10 @@ class RunRefused(ValueError):
     """A list that cannot be run now; the message says why, and nothing was stored."""
 
 
+class NameTaken(ValueError):
+    """The owner already has a list of that name (saved a moment ago, by another request)."""
+
+
 class RunStillGoing(RunRefused):
     """The list's previous run has not ended: a second one would check the same pages twice."""
 
@@ -62,7 +67,12 @@ def list_save(
     if schedule_changed:
         saved_list.next_run_at = schedule_next(saved_list=saved_list, after=timezone.now())
         saved_list.schedule_note = ""
-    saved_list.save()
+    try:
+        with transaction.atomic():
+            saved_list.save()
+    except IntegrityError:
+        # The form looked for the name before; a request sent twice at once gets here.
+        raise NameTaken(f"You already have a list named “{saved_list.name}”.") from None
     return saved_list
 
 

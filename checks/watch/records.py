@@ -1,7 +1,7 @@
 """The saved lists a user watches over time, and the record of each word sent about their runs."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +19,12 @@ INTERVALS = {
 def secret_make() -> str:
     """A webhook's signing key: 256 random bits."""
     return secrets.token_hex(32)
+
+
+class SavedListQuerySet(models.QuerySet):
+    def due(self, now: datetime) -> "SavedListQuerySet":
+        """The lists whose schedule is due at `now`."""
+        return self.exclude(schedule=SavedList.Schedule.NONE).filter(next_run_at__lte=now)
 
 
 class SavedList(models.Model):
@@ -53,6 +59,8 @@ class SavedList(models.Model):
     webhook_secret = models.CharField(max_length=64, default=secret_make, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SavedListQuerySet.as_manager()
 
     class Meta:
         verbose_name = "list"

@@ -26,8 +26,7 @@ def schedules_fire(*, now: datetime | None = None) -> list[Batch]:
     time; returns the batches this call started."""
     now = now or timezone.now()
     due = (
-        SavedList.objects.exclude(schedule=SavedList.Schedule.NONE)
-        .filter(next_run_at__lte=now)
+        SavedList.objects.due(now)
         .order_by("next_run_at")
         .values_list("pk", "next_run_at")[:FIRED_PER_ROUND]
     )

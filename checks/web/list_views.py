@@ -18,6 +18,7 @@ from checks.models import Batch, SavedList
 from checks.watch.chart import RUNS_CHARTED, runs_chart
 from checks.watch.history import page_history
 from checks.watch.lists import (
+    NameTaken,
     RunRefused,
     RunStillGoing,
     list_adopt,
@@ -72,8 +73,8 @@ def list_create(request: HttpRequest) -> HttpResponse:
     batch = _batch_saved(request)
     if request.method == "POST":
         form = ListForm(request.POST, request.FILES, owner=request.user)
-        if form.is_valid():
-            saved_list = list_save(owner=request.user, **form.list_fields())
+        saved_list = _saved(form, owner=request.user)
+        if saved_list is not None:
             if batch is None:
                 _first_run(request, saved_list)
             else:
@@ -91,8 +92,7 @@ def list_edit(request: HttpRequest, pk: int) -> HttpResponse:
     saved_list = _own_list(request, pk)
     if request.method == "POST":
         form = ListForm(request.POST, request.FILES, owner=request.user, saved_list=saved_list)
-        if form.is_valid():
-            list_save(owner=request.user, saved_list=saved_list, **form.list_fields())
+        if _saved(form, owner=request.user, saved_list=saved_list) is not None:
             messages.success(request, f"Saved the list “{saved_list.name}”.")
             return redirect(saved_list)
     else:
@@ -139,6 +139,17 @@ def list_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         "unchosen": request.method == "POST",
     }
     return render(request, "checks/list_delete.html", context)
+
+
+def _saved(form: ListForm, *, owner, saved_list: SavedList | None = None) -> SavedList | None:
+    """The list the form saved, or None when it is invalid (the form then says why)."""
+    if not form.is_valid():
+        return None
+    try:
+        return list_save(owner=owner, saved_list=saved_list, **form.list_fields())
+    except NameTaken as exc:
+        form.add_error("name", str(exc))
+        return None
 
 
 def _own_list(request: HttpRequest, pk: int) -> SavedList:

@@ -1,12 +1,9 @@
-"""Check a list of pages from a script: the web form's pipeline, with the results on stdout."""
+"""Check a list of pages from a script: the web form's pipeline, with the results on stdout; or
+run a saved list, and tell its changes."""
 
 import os
-import signal
 import sys
-import threading
 from argparse import ArgumentTypeError
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from time import sleep
 from typing import Any
@@ -19,10 +16,18 @@ from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
 from checks import conf, exports
-from checks.batches import QuotaExceeded, batch_cancel, batch_create
+from checks.batches import HostsNotAllowed, QuotaExceeded, batch_cancel, batch_create
 from checks.engine.heartbeat import process_start
 from checks.intake.reading import UnreadableText, text_decode
+from checks.management.commands._exits import (
+    EXIT_USAGE,
+    Terminated,
+    interrupted_exit,
+    terminate_interrupts,
+)
+from checks.management.commands._lists import changes_told, list_start
 from checks.models import Batch, CheckProcess, Result
+from checks.watch.lists import RunRefused
 from checks.web.forms import BatchForm
 
 # What --fail-on accepts: the statuses but "exists", and "disambiguation", which is counted
@@ -35,11 +40,9 @@ FAIL_ON_STATUSES = (
 # command waits for the workers, it has nothing to hurry.
 POLL_FIRST_SECONDS = 0.05
 POLL_MAX_SECONDS = 1.0
-# Exit codes: 1 is left to --fail-on, so a script can tell "pages are missing" from a mistake.
+# Exit codes besides _exits': 1 is left to --fail-on and --fail-on-change, so a script can tell
+# "pages are missing" or "pages changed" from a mistake.
 EXIT_FAILED_ON = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a writer killed by it
 # The command-line option each form field comes from, to name it in error messages.
 FORM_FIELD_OPTIONS = {"urls": "FILE"} | {
@@ -54,9 +57,12 @@ class Command(BaseCommand):
         ".csv file's first column, as the form's upload; '-' reads stdin), or every link of a "
         "page (--links-of) or member of a category (--category), as a batch owned by "
         "--user, stored in its history, and write the results "
-        "as CSV or JSON. Exit codes: 0 done, 1 a status named by --fail-on occurred, 2 invalid "
-        "input or options, or the user over a quota (nothing stored), 130 interrupted by Ctrl-C "
-        "or 143 by SIGTERM (the batch is cancelled; the checks made are stored)."
+        "as CSV or JSON. Or run the user's saved list NAME (--list), as a run of it, and tell "
+        "on stderr what changed since its previous finished run. Exit codes: 0 done, 1 a status "
+        "named by --fail-on occurred (or a page changed, with --fail-on-change), 2 invalid "
+        "input or options, the user over a quota (nothing stored), or the list's last run still "
+        "going, 130 interrupted by Ctrl-C or 143 by SIGTERM (the batch is cancelled; the checks "
+        "made are stored)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -79,6 +85,12 @@ class Command(BaseCommand):
             "--category", metavar="TITLE", help="check every member of this category"
         )
         parser.add_argument(
+            "--list",
+            metavar="NAME",
+            help="run the user's saved list NAME, as saved (its pages or source, wiki, mode and "
+            "timeout), and tell its changes since its previous finished run",
+        )
+        parser.add_argument(
             "--user",
             help="the user owning the batch (default: the only superuser, if there is one)",
         )
@@ -86,7 +98,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mode",
             choices=Batch.Mode.values,
-            default=Batch.Mode.API,
             help="api: up to 50 titles per request where the wiki has an API (default); "
             "page: one request per page",
         )
@@ -105,25 +116,27 @@ class Command(BaseCommand):
             + " (disambiguation: a disambiguation page, or a redirect to one)",
         )
         parser.add_argument(
-            "--quiet", action="store_true", help="no progress bar and no summary on stderr"
+            "--fail-on-change",
+            action="store_true",
+            help="with --list: exit with 1 if any page changed since the list's previous run",
+        )
+        parser.add_argument(
+            "--quiet",
+            action="store_true",
+            help="no progress bar, no summary and no changes on stderr",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         owner = _owner(options["user"])
-        form = FileBatchForm(*_form_input(options))
-        if not form.is_valid():
-            raise CommandError(_form_errors(form), returncode=EXIT_USAGE)
-        # Registered before the batch exists, so the rows of a checkpages killed earlier on this
-        # machine are back in the queue first.
-        process_start(kind=CheckProcess.Kind.CHECKPAGES)
         try:
-            batch = batch_create(owner=owner, **form.submission())
-        except QuotaExceeded as exc:
+            if options["list"] is None:
+                batch = self._batch_start(owner, options)
+            else:
+                batch = list_start(owner=owner, options=options)
+        except (QuotaExceeded, HostsNotAllowed, RunRefused) as exc:
             raise CommandError(f"Nothing was stored: {exc}", returncode=EXIT_USAGE) from None
-        if form.invalid_lines and not options["quiet"]:
-            self.stderr.write(form.invalid_lines_message(), style_func=lambda text: text)
         try:
-            with _terminate_interrupts():
+            with terminate_interrupts():
                 self._wait(batch, progress=not options["quiet"] and self.stderr.isatty())
         except (KeyboardInterrupt, Terminated) as exc:
             # Checks in flight are still stored: the pool's exit hook lets them finish, and the
@@ -131,16 +144,37 @@ class Command(BaseCommand):
             batch_cancel(batch=batch)
             raise CommandError(
                 f"Interrupted: batch {batch.pk} cancelled; the checks already made are stored.",
-                returncode=EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED,
+                returncode=interrupted_exit(exc),
             ) from None
         self._write(batch, export_format=options["format"], output=options["output"])
+        changes, changed = changes_told(batch) if options["list"] else ("", 0)
         if not options["quiet"]:
             # Plain text: it is news, not an error, though stderr's default style is red.
             self.stderr.write(_summary(batch), style_func=lambda text: text)
+            if changes:
+                self.stderr.write(changes, style_func=lambda text: text)
         failed = {status: batch.count_of(status) for status in options["fail_on"]}
         if any(failed.values()):
             found = ", ".join(f"{count} {status}" for status, count in failed.items() if count)
             raise CommandError(f"Failing as --fail-on asks: {found}.", returncode=EXIT_FAILED_ON)
+        if changed and options["fail_on_change"]:
+            raise CommandError(
+                f"Failing as --fail-on-change asks: {changed} page{pluralize(changed)} changed.",
+                returncode=EXIT_FAILED_ON,
+            )
+
+    def _batch_start(self, owner: AbstractBaseUser, options: dict) -> Batch:
+        """The batch of FILE, --links-of or --category, started in this process."""
+        form = FileBatchForm(*_form_input(options))
+        if not form.is_valid():
+            raise CommandError(_form_errors(form), returncode=EXIT_USAGE)
+        # Registered before the batch exists, so the rows of a checkpages killed earlier on this
+        # machine are back in the queue first.
+        process_start(kind=CheckProcess.Kind.CHECKPAGES)
+        batch = batch_create(owner=owner, **form.submission())
+        if form.invalid_lines and not options["quiet"]:
+            self.stderr.write(form.invalid_lines_message(), style_func=lambda text: text)
+        return batch
 
     def _wait(self, batch: Batch, *, progress: bool) -> None:
         """Poll the batch until it is settled, drawing a progress bar if asked to."""
@@ -186,28 +220,6 @@ class FileBatchForm(BatchForm):
     upload_limited = False
 
 
-class Terminated(Exception):
-    """SIGTERM arrived: stop as Ctrl-C stops, instead of dying with checks unstored."""
-
-
-@contextmanager
-def _terminate_interrupts() -> Iterator[None]:
-    """SIGTERM raises Terminated in the main thread for the duration (a signal is handled there
-    only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(signum: int, frame) -> None:
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _statuses(value: str) -> tuple[str, ...]:
     statuses = tuple(status.strip() for status in value.split(",") if status.strip())
     unknown = [status for status in statuses if status not in FAIL_ON_STATUSES]
@@ -242,9 +254,12 @@ def _form_input(options: dict) -> tuple[dict, dict[str, SimpleUploadedFile]]:
     given = [options["file"], options["links_of"], options["category"]]
     if sum(value is not None for value in given) != 1:
         raise CommandError(
-            "Give exactly one list to check: FILE, --links-of TITLE or --category TITLE.",
+            "Give exactly one list to check: FILE, --links-of TITLE, --category TITLE or "
+            "--list NAME.",
             returncode=EXIT_USAGE,
         )
+    if options["fail_on_change"]:
+        raise CommandError("--fail-on-change goes with --list NAME.", returncode=EXIT_USAGE)
     text, files = ("", {}) if options["file"] is None else _read(options["file"])
     data = {
         "urls": text,

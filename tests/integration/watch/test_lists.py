@@ -11,6 +11,7 @@ from django.utils import timezone
 from checks.models import Batch, Result, SavedList
 from checks.watch.changes import batch_changes
 from checks.watch.lists import (
+    NameTaken,
     RunRefused,
     RunStillGoing,
     list_adopt,
@@ -172,3 +173,11 @@ def test_a_finished_batch_saved_as_a_list_becomes_its_first_run_with_its_changes
 
     batch.refresh_from_db()
     assert (batch.saved_list, batch.changes_count) == (ocean_list, 0)
+
+
+@pytest.mark.django_db
+def test_a_second_list_of_the_same_name_saved_at_once_is_refused_saying_why(ocean_list):
+    with pytest.raises(NameTaken, match="already have a list named “Ocean pages”"):
+        list_save(owner=ocean_list.owner, name="Ocean pages", entries="Shark", wiki="https://x/")
+
+    assert SavedList.objects.get().entries == "Ocean\nIsland\nMissing reef"
