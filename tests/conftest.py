@@ -90,6 +90,21 @@ def other_user(django_user_model):
 
 
 @pytest.fixture
+def ocean_list(user, fake_wiki):
+    """A daily list of three pages of the fake wiki, one of them missing."""
+    from checks.watch.lists import list_save
+
+    return list_save(
+        owner=user,
+        name="Ocean pages",
+        entries="Ocean\nIsland\nMissing reef",
+        wiki=fake_wiki.wiki_url,
+        mode="api",
+        schedule="daily",
+    )
+
+
+@pytest.fixture
 def user_client(client, user):
     client.force_login(user)
     return client

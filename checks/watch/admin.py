@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from checks.models import Delivery, SavedList
+from checks.watch.lists import LIST_FIELDS
 
 
 @admin.register(SavedList)
@@ -19,22 +20,7 @@ class SavedListAdmin(admin.ModelAdmin):
     search_fields = ["name", "owner__username"]
     raw_id_fields = ["owner"]
     readonly_fields = ["runs_link", "webhook_secret", "created_at", "updated_at"]
-    fields = [
-        "owner",
-        "name",
-        "entries",
-        "source_kind",
-        "source",
-        "source_namespaces",
-        "wiki",
-        "mode",
-        "timeout",
-        "schedule",
-        "next_run_at",
-        "schedule_note",
-        "webhook",
-        *readonly_fields,
-    ]
+    fields = ["owner", *LIST_FIELDS, "next_run_at", "schedule_note", *readonly_fields]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(runs_total=Count("runs"))

@@ -14,25 +14,16 @@ from django.utils import timezone
 
 from checks.management.commands import runlists
 from checks.models import Batch, Delivery, SavedList
-from checks.watch.lists import list_save
 from tests.support import ROOT, wait_until
 
 
 @pytest.fixture
-def ocean_list(user, fake_wiki) -> SavedList:
-    """A daily list of three pages of the fake wiki, due now; its owner has an e-mail address."""
+def ocean_list(ocean_list, user) -> SavedList:
+    """The daily list of three pages, due now; its owner has an e-mail address."""
     user.email = "alice@example.org"
     user.save()
-    saved_list = list_save(
-        owner=user,
-        name="Ocean pages",
-        entries="Ocean\nIsland\nMissing reef",
-        wiki=fake_wiki.wiki_url,
-        mode="api",
-        schedule=SavedList.Schedule.DAILY,
-    )
-    due_now(saved_list)
-    return saved_list
+    due_now(ocean_list)
+    return ocean_list
 
 
 def due_now(saved_list: SavedList) -> None:

@@ -209,11 +209,15 @@ def test_a_process_frozen_inside_a_transaction_holds_no_one_up_for_long():
     batch = make_batch(2)
     (claim,) = results_claim(units=1, api_limit=50)
     frozen, locked = threading.Event(), threading.Event()
+    limit_ms = int(settings.WIKICHECK_HEARTBEAT_TIMEOUT * 500)
 
     def freeze_holding_the_batch_row() -> None:
         # As a process stopped (or cut off) between two statements of its store would.
         try:
             with transaction.atomic():
+                # What production's settings give every session (tests/settings.py drops it).
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL idle_in_transaction_session_timeout = {limit_ms}")
                 Batch.objects.select_for_update().get(pk=batch.pk)
                 locked.set()
                 frozen.wait(timeout=60)

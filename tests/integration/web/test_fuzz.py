@@ -84,6 +84,7 @@ PAGES = {
         "p",
     ],
     "admin:checks_apitoken_changelist": ["q", "user__id__exact", "o", "p"],
+    "api:list_collection": ["page", "page_size"],
     "list_list": [],
     "list_create": ["batch"],
     "page_history": ["url"],
@@ -92,6 +93,7 @@ PAGES = {
 }
 # Pages of one saved list, and the parameters they read.
 LIST_PAGES = {
+    "api:list_detail": ["runs"],
     "list_detail": ["page"],
     "list_edit": [],
     "list_delete": [],

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from checks.models import COUNTER_FIELDS, Batch, Delivery, Result, SavedList
 from checks.watch.lists import list_save
-from tests.support import wait_until
+from tests.support.batches import batch_settled
 
 OCEAN_PAGES = "Ocean\nIsland\nMissing reef"
 
@@ -28,17 +28,6 @@ def list_data(fake_wiki, **fields) -> dict:
     }
 
 
-def finished(batch: Batch) -> Batch:
-    """`batch` once the pool has checked it, waited for with a deadline."""
-
-    def settled() -> bool:
-        batch.refresh_from_db()
-        return batch.is_settled
-
-    wait_until(settled, timeout=30)
-    return batch
-
-
 def run_of(saved_list: SavedList, *, days_ago: int, status="finished", **fields) -> Batch:
     """A run of `saved_list` created `days_ago` days ago, with these counters, all checked."""
     checked = sum(fields.get(counter, 0) for counter in COUNTER_FIELDS.values())
@@ -54,18 +43,6 @@ def run_of(saved_list: SavedList, *, days_ago: int, status="finished", **fields)
     Batch.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
     run.refresh_from_db()
     return run
-
-
-@pytest.fixture
-def ocean_list(user, fake_wiki) -> SavedList:
-    return list_save(
-        owner=user,
-        name="Ocean pages",
-        entries=OCEAN_PAGES,
-        wiki=fake_wiki.wiki_url,
-        mode="api",
-        schedule=SavedList.Schedule.DAILY,
-    )
 
 
 @pytest.fixture
@@ -170,7 +147,7 @@ def test_saving_a_list_runs_it_once_and_opens_its_page(user_client, user, fake_w
     response = user_client.post(reverse("list_create"), list_data(fake_wiki))
 
     saved_list = SavedList.objects.get()
-    run = finished(saved_list.runs.get())
+    run = batch_settled(saved_list.runs.get())
     assert response.url == saved_list.get_absolute_url()
     assert (saved_list.owner, saved_list.entries, saved_list.schedule) == (
         user,
@@ -270,14 +247,14 @@ def test_a_run_of_another_list_saved_as_a_list_stays_that_lists(
 @pytest.mark.django_db(transaction=True)
 def test_run_now_opens_a_new_run_checked_against_the_previous(user_client, ocean_list):
     user_client.post(reverse("list_run", args=[ocean_list.pk]))
-    first = finished(ocean_list.runs.get())
+    first = batch_settled(ocean_list.runs.get())
 
     response = user_client.post(reverse("list_run", args=[ocean_list.pk]))
 
     second = ocean_list.runs.exclude(pk=first.pk).get()
     assert response.url == second.get_absolute_url()
     assert (second.saved_list, second.parent) == (ocean_list, first)
-    finished(second)
+    batch_settled(second)
 
 
 @pytest.mark.django_db
