@@ -270,8 +270,9 @@ class Result(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "completion_order"]),
-            # One page's history across the batches that checked it.
-            models.Index(fields=["url"], name="result_by_url"),
+            # One page's history across the batches that checked it: by title, which a page's
+            # URL spells (shorter keys than the URL's, so that storing a batch pays less).
+            models.Index(fields=["title"], name="result_by_title"),
             # The workers' queue: each batch's pending rows, lowest position first (a claim
             # looks at the head of each running batch, never at the whole queue).
             models.Index(
