@@ -184,13 +184,11 @@ def batch_rerun(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
     """Check every page of a batch again, as a new batch; a batch of a source reads the source
     again, so that a changed page gives a changed list."""
     if batch.source_kind:
-        source = source_read(
+        source = source_read_again(
             kind=batch.source_kind,
             text=batch.source,
             wiki=batch.wiki,
-            namespaces=namespaces_parse(batch.source_namespaces),
-            session=session_get(),
-            config=conf.current(),
+            namespaces=batch.source_namespaces,
         )
         return batch_create(
             owner=owner,
@@ -201,6 +199,19 @@ def batch_rerun(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
             parent=batch,
         )
     return _batch_from_results(batch=batch, owner=owner, results=batch.results.all())
+
+
+def source_read_again(*, kind: str, text: str, wiki: str, namespaces: str) -> SourcePages:
+    """A list on the wiki as a batch or a saved list stores it, read now (SourceUnreadable, or
+    ValueError for stored namespaces no longer valid, when it cannot be)."""
+    return source_read(
+        kind=kind,
+        text=text,
+        wiki=wiki,
+        namespaces=namespaces_parse(namespaces),
+        session=session_get(),
+        config=conf.current(),
+    )
 
 
 def batch_retry(*, batch: Batch, owner: AbstractBaseUser) -> Batch:

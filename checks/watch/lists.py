@@ -9,12 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from checks import conf
-from checks.batches import batch_create, batch_delete
-from checks.engine.units import session_get
+from checks.batches import batch_create, batch_delete, source_read_again
 from checks.engine.workqueue import write_transaction
 from checks.intake.parsing import Entry, entries_merge, entry_parse
 from checks.intake.reading import lines_numbered
-from checks.intake.sources import SourceUnreadable, namespaces_parse, source_read
+from checks.intake.sources import SourcePages, SourceUnreadable
 from checks.models import Batch, SavedList
 from checks.watch.changes import batch_changes
 
@@ -166,15 +165,13 @@ def _entries(saved_list: SavedList) -> tuple[Sequence[Entry], int]:
     return entries, len(numbered) - len(entries)
 
 
-def _source(saved_list: SavedList):
+def _source(saved_list: SavedList) -> SourcePages:
     try:
-        return source_read(
+        return source_read_again(
             kind=saved_list.source_kind,
             text=saved_list.source,
             wiki=saved_list.wiki,
-            namespaces=namespaces_parse(saved_list.source_namespaces),
-            session=session_get(),
-            config=conf.current(),
+            namespaces=saved_list.source_namespaces,
         )
     except (SourceUnreadable, ValueError) as exc:
         raise RunRefused(f"The list “{saved_list.name}” could not be read: {exc}") from None

@@ -2,16 +2,15 @@
 and an e-mail and a webhook delivery are recorded when there are any."""
 
 import json
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from checks.models import Batch, Delivery, Result
 from checks.watch.deliveries import deliveries_send
 from checks.watch.lists import list_save
 from checks.watch.notices import runs_notice
+from tests.support.threads import at_once
 
 WIKI = "https://en.wikipedia.org/wiki/"
 
@@ -108,21 +107,9 @@ def test_a_run_still_going_is_noticed_only_once_it_has_finished(two_runs):
 
 @pytest.mark.django_db(transaction=True)
 def test_sweeps_noticing_at_once_record_each_delivery_once(two_runs):
-    barrier = threading.Barrier(3)
+    outcomes = at_once(runs_notice, threads=3)
 
-    def notice() -> None:
-        try:
-            barrier.wait(timeout=10)
-            runs_notice()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=notice) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     assert Delivery.objects.count() == 2
 
 

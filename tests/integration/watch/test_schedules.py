@@ -1,17 +1,16 @@
 """Schedules fire exactly once (checks/watch/schedules.py): a due list becomes one batch however
 many sweeps look at once, the schedule moves on, and a run still going is not started twice."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from checks.models import Batch, SavedList
 from checks.watch.lists import list_save
 from checks.watch.schedules import schedules_fire
 from tests.integration.watch.conftest import run_finished
+from tests.support.threads import at_once
 
 SWEEPS_AT_ONCE = 4
 
@@ -75,26 +74,10 @@ def test_sweeps_firing_at_once_start_each_due_list_once(user, fake_wiki):
         due_list(user, fake_wiki.wiki_url, name=f"List {n}", due_at=now - timedelta(seconds=n))
         for n in range(10)
     ]
-    barrier = threading.Barrier(SWEEPS_AT_ONCE)
-    started: list[Batch] = []
-    errors: list[BaseException] = []
 
-    def sweep() -> None:
-        try:
-            barrier.wait(timeout=10)
-            started.extend(schedules_fire(now=now))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+    outcomes = at_once(lambda: schedules_fire(now=now), threads=SWEEPS_AT_ONCE)
 
-    threads = [threading.Thread(target=sweep) for _ in range(SWEEPS_AT_ONCE)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    started = [batch for outcome in outcomes for batch in outcome]
     assert sorted(batch.saved_list_id for batch in started) == sorted(s.pk for s in lists)
     assert Batch.objects.count() == len(lists)
     for batch in started:
