@@ -20,6 +20,7 @@ from checks.engine.units import session_get
 from checks.engine.workqueue import (
     NewRow,
     batch_cancel_rows,
+    batch_resume_rows,
     results_insert,
     write_transaction,
 )
@@ -170,6 +171,18 @@ def batch_cancel(*, batch: Batch) -> bool:
     return cancelled
 
 
+def batch_resume(*, batch: Batch) -> int:
+    """Check, in the same batch, the pages a cancelled batch left unchecked ("Check the rest");
+    returns how many, 0 when there is nothing to resume yet. Raises QuotaExceeded when its owner
+    may not queue that many pages now."""
+    with write_transaction():
+        quota_check(owner=batch.owner, pages=batch.cancelled_count, new_batch=False)
+        resumed = batch_resume_rows(batch_id=batch.pk)
+        if resumed:
+            transaction.on_commit(lambda: backend().work_submitted(batch_id=batch.pk))
+    return resumed
+
+
 def batch_delete(*, batch: Batch) -> None:
     """Delete a batch and its results; a running one is cancelled first, so its workers stop.
 
@@ -268,8 +281,9 @@ def _hosts_refused(urls: Iterable[str]) -> list[str]:
 # --- Quotas --------------------------------------------------------------------------------------
 
 
-def quota_check(*, owner: AbstractBaseUser, pages: int) -> None:
-    """Raise QuotaExceeded if `owner` may not queue a batch of `pages` pages now.
+def quota_check(*, owner: AbstractBaseUser, pages: int, new_batch: bool = True) -> None:
+    """Raise QuotaExceeded if `owner` may not queue a batch of `pages` pages now (or, without
+    `new_batch`, `pages` more pages of a batch they have).
 
     Call it inside the transaction that stores the batch: it locks the owner's row (on
     PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at a time), so two
@@ -277,7 +291,8 @@ def quota_check(*, owner: AbstractBaseUser, pages: int) -> None:
     """
     get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
     _pending_check(owner=owner, pages=pages)
-    _hourly_check(owner=owner)
+    if new_batch:
+        _hourly_check(owner=owner)
 
 
 def _pending_check(*, owner: AbstractBaseUser, pages: int) -> None:

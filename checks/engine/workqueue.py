@@ -163,6 +163,27 @@ def _literal(value: str | bool | int) -> str:
     return "'{}'".format(value.replace("'", "''"))
 
 
+def batch_resume_rows(*, batch_id) -> int:
+    """Put the rows a cancelled batch left unchecked back in the queue, the batch running again;
+    0 when it is not cancelled, has none, or still has checks in flight (they would be counted
+    as not checked when they end). Runs in the caller's transaction."""
+    cancelled = Batch.objects.select_for_update().filter(pk=batch_id, status=Batch.Status.CANCELLED)
+    if not cancelled.exists():
+        return 0
+    if Result.objects.filter(batch_id=batch_id, status=Result.Status.RUNNING).exists():
+        return 0
+    resumed = Result.objects.filter(batch_id=batch_id, status=Result.Status.CANCELLED).update(
+        status=Result.Status.PENDING
+    )
+    if resumed:
+        cancelled.update(
+            status=Batch.Status.RUNNING,
+            finished_at=None,
+            cancelled_count=F("cancelled_count") - resumed,
+        )
+    return resumed
+
+
 def results_release(*, rows: Iterable["ClaimedRow"]) -> int:
     """Give claimed rows that were not checked back to the queue, those still claimed by whoever
     claimed them here; those of a batch cancelled meanwhile are counted as not checked instead.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("batches/<uuid:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<uuid:pk>/progress/", views.batch_progress, name="batch_progress"),
     path("batches/<uuid:pk>/cancel/", views.batch_cancel_view, name="batch_cancel"),
+    path("batches/<uuid:pk>/resume/", views.batch_resume_view, name="batch_resume"),
     path("batches/<uuid:pk>/rerun/", views.batch_rerun_view, name="batch_rerun"),
     path("batches/<uuid:pk>/retry/", views.batch_retry_view, name="batch_retry"),
     path("batches/<uuid:pk>/delete/", views.batch_delete_view, name="batch_delete"),

@@ -19,6 +19,7 @@ from checks.batches import (
     batch_create,
     batch_delete,
     batch_rerun,
+    batch_resume,
     batch_retry,
 )
 from checks.models import TALLIES, Batch
@@ -118,6 +119,22 @@ def batch_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
         messages.success(request, "Batch cancelled. Checks already under way are still stored.")
     else:
         messages.info(request, "The batch had already ended.")
+    return redirect(batch)
+
+
+@require_POST
+def batch_resume_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """Check the pages a cancelled batch left unchecked, in the same batch."""
+    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    try:
+        resumed = batch_resume(batch=batch)
+    except QuotaExceeded as exc:
+        messages.error(request, str(exc))
+        return redirect(batch)
+    if resumed:
+        messages.success(request, f"Checking the {resumed} pages left unchecked.")
+    else:
+        messages.info(request, "Nothing is left to check in this batch now.")
     return redirect(batch)
 
 

@@ -3,7 +3,14 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 
-from checks.batches import batch_cancel, batch_create, batch_rerun, batch_retry
+from checks.batches import (
+    QuotaExceeded,
+    batch_cancel,
+    batch_create,
+    batch_rerun,
+    batch_resume,
+    batch_retry,
+)
 from checks.engine.backends.base import Backend
 from checks.engine.backends.threads import ThreadsBackend
 from checks.engine.claims import ClaimedRow, results_claim
@@ -412,3 +419,67 @@ def test_a_finished_source_batch_queues_nothing(owner):
     batch_create(owner=owner, wiki=WIKI, source=source_of(A=outcome(Verdict.EXISTS)))
 
     assert claim_one() is None
+
+
+@pytest.mark.django_db
+def test_check_the_rest_puts_what_a_cancel_left_unchecked_back_in_the_same_batch(owner):
+    batch = batch_create(owner=owner, entries=entries("A", "B", "C", "D"), wiki=WIKI)
+    record(Verdict.EXISTS, 200)
+    batch_cancel(batch=batch)
+    batch.refresh_from_db()
+
+    resumed = batch_resume(batch=batch)
+    record(Verdict.EXISTS, 200)
+    record(Verdict.MISSING, 404)
+    record(Verdict.EXISTS, 200)
+
+    batch.refresh_from_db()
+    assert resumed == 3
+    assert batch.status == Batch.Status.FINISHED
+    assert (batch.done, batch.cancelled_count, batch.exists_count, batch.missing_count) == (
+        4,
+        0,
+        3,
+        1,
+    )
+    assert Batch.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_check_the_rest_waits_for_the_checks_still_in_flight(owner):
+    batch = batch_create(owner=owner, entries=entries("A", "B"), wiki=WIKI)
+    claim_one()
+    batch_cancel(batch=batch)
+    batch.refresh_from_db()
+
+    resumed = batch_resume(batch=batch)
+
+    batch.refresh_from_db()
+    assert resumed == 0
+    assert batch.status == Batch.Status.CANCELLED
+    assert batch.cancelled_count == 1
+
+
+@pytest.mark.django_db
+def test_only_a_cancelled_batch_has_a_rest_to_check(owner):
+    batch = batch_create(owner=owner, entries=entries("A"), wiki=WIKI)
+
+    assert batch_resume(batch=batch) == 0
+    record(Verdict.EXISTS, 200)
+    assert batch_resume(batch=batch) == 0
+
+
+@pytest.mark.django_db
+def test_check_the_rest_keeps_to_the_owner_s_limit_of_pages_waiting(owner, settings):
+    settings.WIKICHECK_MAX_BATCH = 3
+    settings.WIKICHECK_USER_MAX_PENDING = 3
+    batch = batch_create(owner=owner, entries=entries("A", "B", "C"), wiki=WIKI)
+    batch_cancel(batch=batch)
+    batch.refresh_from_db()
+    batch_create(owner=owner, entries=entries("D"), wiki=WIKI)
+
+    with pytest.raises(QuotaExceeded):
+        batch_resume(batch=batch)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.cancelled_count) == (Batch.Status.CANCELLED, 3)

@@ -885,3 +885,52 @@ def test_a_failed_csrf_check_explains_what_to_do(user):
         in response.content.decode()
     )
     assert Batch.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_cancelled_batch_says_how_many_pages_were_not_checked(user_client, user):
+    batch = batch_of(
+        user,
+        statuses=["exists", "missing", "cancelled", "cancelled", "cancelled"],
+        status="cancelled",
+    )
+
+    page = user_client.get(reverse("batch_detail", args=[batch.pk])).content.decode()
+
+    assert "<strong>2 of 5</strong> checked, " in page
+    assert '<span class="not-checked">3 not checked (cancelled)</span>' in page
+    assert "(100%)" not in page
+
+
+@pytest.mark.django_db
+def test_check_the_rest_is_offered_on_a_cancelled_batch_and_resumes_it(user_client, user):
+    batch = batch_of(user, statuses=["exists", "cancelled", "cancelled"], status="cancelled")
+
+    page = user_client.get(reverse("batch_detail", args=[batch.pk])).content.decode()
+    response = user_client.post(reverse("batch_resume", args=[batch.pk]), follow=True)
+
+    batch.refresh_from_db()
+    assert "Check the rest (2)" in page
+    assert "Checking the 2 pages left unchecked." in response.content.decode()
+    assert (batch.status, batch.cancelled_count) == ("running", 0)
+
+
+@pytest.mark.django_db
+def test_check_the_rest_is_not_offered_on_a_finished_batch(user_client, user):
+    batch = batch_of(user, statuses=["exists", "missing"], status="finished")
+
+    page = user_client.get(reverse("batch_detail", args=[batch.pk])).content.decode()
+
+    assert "Check the rest" not in page
+
+
+@pytest.mark.django_db
+def test_another_users_batch_cannot_be_resumed(client, other_user, user):
+    batch = batch_of(user, statuses=["exists", "cancelled"], status="cancelled")
+    client.force_login(other_user)
+
+    response = client.post(reverse("batch_resume", args=[batch.pk]))
+
+    batch.refresh_from_db()
+    assert response.status_code == 404
+    assert batch.status == "cancelled"
