@@ -82,6 +82,8 @@ def test_a_batch_shows_live_progress_to_100_percent_then_stops_polling(logged_in
     expect(page.locator("#results-body .badge-exists")).to_have_count(3)
     expect(page.locator("#results-body .badge-missing")).to_have_count(1)
     assert polls, "the page never polled while the batch ran"
+    # Loaded while the batch ran, the tab title is brought up to date by the polls.
+    expect(page).to_have_title("Done · Batch of 4 pages · wikicheck")
     assert_polling_stopped(page)
 
 

@@ -934,3 +934,18 @@ def test_another_users_batch_cannot_be_resumed(client, other_user, user):
     batch.refresh_from_db()
     assert response.status_code == 404
     assert batch.status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_the_tab_title_shows_the_progress_and_done_once_settled(user_client, user):
+    running = batch_of(user, statuses=["exists", "pending", "pending", "pending"])
+    finished = batch_of(user, statuses=["exists", "missing"], status="finished")
+
+    page = user_client.get(reverse("batch_detail", args=[running.pk])).content.decode()
+    poll = user_client.get(reverse("batch_progress", args=[running.pk])).content.decode()
+    done = user_client.get(reverse("batch_detail", args=[finished.pk])).content.decode()
+
+    assert "<title>25% · Batch of 4 pages · wikicheck</title>" in page
+    # At the root of the answer, before the swapped section, where htmx looks for it.
+    assert "<title>25% · Batch of 4 pages · wikicheck</title>" in poll.split("<section", 1)[0]
+    assert "<title>Done · Batch of 2 pages · wikicheck</title>" in done
