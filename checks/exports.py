@@ -39,9 +39,6 @@ COLUMNS = (
 )
 # The columns holding a time, written in ISO 8601.
 TIMES = tuple(COLUMNS.index(name) for name in ("checked_at", "last_edited"))
-# The statuses JSON counts, besides "pending" (which has its own key), "redirects" and
-# "disambiguation".
-COUNTED_STATUSES = (*Result.CHECKED_STATUSES, Result.Status.CANCELLED)
 # What ?status= can list results by: whatever the batch counts (a status, "redirect",
 # "disambiguation"), as its page's counts link to.
 FILTER_KEYS = tuple(key for key, _, _, _ in TALLIES)
@@ -101,11 +98,8 @@ def batch_data(batch: Batch) -> dict:
         "duplicates": batch.duplicates,
         "done": batch.done,
         "pending": batch.pending_count,
-        "counts": {
-            **{status.value: batch.count_of(status) for status in COUNTED_STATUSES},
-            "redirects": batch.redirect_count,
-            "disambiguation": batch.disambiguation_count,
-        },
+        # Keyed as ?status= names them, so that a count and its listing share one name.
+        "counts": {str(key): batch.count_of(key) for key in FILTER_KEYS},
         "source": _source_data(batch),
         "parent": str(batch.parent_id) if batch.parent_id else None,
     }

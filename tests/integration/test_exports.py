@@ -340,9 +340,10 @@ def test_json_has_the_batch_and_its_results_as_the_api_answers_them(user_client,
         "unknown": 0,
         "error": 0,
         "invalid": 0,
-        "cancelled": 0,
-        "redirects": 0,
+        "redirect": 0,
         "disambiguation": 0,
+        "pending": 0,
+        "cancelled": 0,
     }
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from checks.engine.backends.base import Backend
 from checks.engine.backends.threads import ThreadsBackend
+from checks.exports import FILTER_KEYS
 from checks.models import ApiToken, Batch, Result
 from tests.support import wait_until
 
@@ -89,9 +90,10 @@ def test_seed_pages_submitted_with_a_token_give_three_existing_and_one_missing(
         "unknown": 0,
         "error": 0,
         "invalid": 0,
-        "cancelled": 0,
-        "redirects": 0,
+        "redirect": 0,
         "disambiguation": 0,
+        "pending": 0,
+        "cancelled": 0,
     }
     assert [(r["title"], r["status"]) for r in finished["results"]] == [
         ("Ocean", "exists"),
@@ -695,7 +697,7 @@ def test_counts_hold_disambiguation_pages_beside_the_statuses(api_client, user):
 
     counts = api_client.get(detail_url(batch)).json()["counts"]
 
-    assert (counts["exists"], counts["redirects"], counts["disambiguation"]) == (3, 1, 2)
+    assert (counts["exists"], counts["redirect"], counts["disambiguation"]) == (3, 1, 2)
 
 
 # --- Pagination ----------------------------------------------------------------------------------
@@ -878,3 +880,14 @@ def test_a_malformed_source_names_the_field(api_client, api_wiki, body, field, m
     assert response.status_code == 400
     assert error["field"] == field
     assert error["message"].startswith(message)
+
+
+@pytest.mark.django_db
+def test_each_count_is_keyed_as_the_status_filter_that_lists_it(api_client, user):
+    batch = batch_of(user, exists_count=3, disambiguation_count=2, redirect_count=1)
+
+    counts = api_client.get(detail_url(batch)).json()["counts"]
+
+    assert set(counts) == set(FILTER_KEYS)
+    for key in counts:
+        assert api_client.get(detail_url(batch), {"status": key}).status_code == 200, key
