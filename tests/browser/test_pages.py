@@ -173,3 +173,15 @@ def test_screenshots_of_the_submit_and_batch_pages(logged_in_page, fake_wiki, tm
 
 def _is_png(path: Path) -> bool:
     return path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_pages_follow_the_system_s_dark_mode(logged_in_page):
+    page = logged_in_page
+    background = "getComputedStyle(document.documentElement).backgroundColor"
+
+    page.emulate_media(color_scheme="dark")
+    dark = page.evaluate(background)
+    page.emulate_media(color_scheme="light")
+    light = page.evaluate(background)
+
+    assert (dark, light) == ("rgb(13, 17, 23)", "rgb(246, 248, 250)")
