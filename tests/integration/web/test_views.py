@@ -949,3 +949,25 @@ def test_the_tab_title_shows_the_progress_and_done_once_settled(user_client, use
     # At the root of the answer, before the swapped section, where htmx looks for it.
     assert "<title>25% · Batch of 4 pages · wikicheck</title>" in poll.split("<section", 1)[0]
     assert "<title>Done · Batch of 2 pages · wikicheck</title>" in done
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("statuses", "status", "rerun", "retry"),
+    [
+        (["exists", "pending"], "running", False, False),
+        (["exists", "missing"], "finished", True, False),
+        (["exists", "error", "unknown"], "finished", True, True),
+        (["error", "cancelled"], "cancelled", True, True),
+    ],
+    ids=["running", "nothing to retry", "errors to retry", "cancelled with an error"],
+)
+def test_re_run_and_retry_are_offered_only_when_they_make_sense(
+    user_client, user, statuses, status, rerun, retry
+):
+    batch = batch_of(user, statuses=statuses, status=status)
+
+    page = user_client.get(reverse("batch_detail", args=[batch.pk])).content.decode()
+
+    assert ("Re-run all" in page) is rerun
+    assert ("Retry errors and unknowns" in page) is retry
