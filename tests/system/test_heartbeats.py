@@ -8,6 +8,7 @@ lock stops every other process too, which no heartbeat can help.
 import os
 import signal
 import time
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -65,6 +66,20 @@ def submit(server: ServerProcess, titles: list[str]) -> Batch:
     return Batch.objects.get()
 
 
+def stuck(batch: Batch) -> str:
+    """What a batch that did not finish was waiting on: its rows, the registry and the database's
+    sessions (a lock held by the frozen process's session would show here)."""
+    rows = Counter(batch.results.values_list("status", flat=True))
+    processes = list(CheckProcess.objects.values_list("pid", "kind", "heartbeat_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, wait_event_type, wait_event, now() - state_change, left(query, 120)"
+            " FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        sessions = "\n".join(map(str, cursor.fetchall()))
+    return f"rows: {dict(rows)}\nprocesses: {processes}\nsessions:\n{sessions}"
+
+
 def test_a_frozen_process_s_rows_are_taken_over_once_its_heartbeat_is_missed(
     servers, fake_wiki_server
 ):
@@ -75,9 +90,12 @@ def test_a_frozen_process_s_rows_are_taken_over_once_its_heartbeat_is_missed(
     frozen.process.send_signal(signal.SIGSTOP)
     frozen_at = time.monotonic()
     held = set(batch.results.filter(status=Result.Status.RUNNING).values_list("title", flat=True))
-    wait_until(
-        lambda: Batch.objects.get(pk=batch.pk).status == "finished", timeout=60, interval=0.1
-    )
+    try:
+        wait_until(
+            lambda: Batch.objects.get(pk=batch.pk).status == "finished", timeout=60, interval=0.1
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{stuck(batch)}") from None
     seconds = time.monotonic() - frozen_at
     frozen.process.send_signal(signal.SIGCONT)
     # Woken, it finds its entry gone and registers again; its late outcomes change nothing.
