@@ -9,6 +9,8 @@ import requests
 from fakewiki.unreachable import free_port
 from tests.support import ServerProcess
 
+pytestmark = pytest.mark.own_sqlite
+
 SECRET_KEY = "log-test-key-" + "x" * 50
 
 

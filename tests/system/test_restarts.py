@@ -13,6 +13,8 @@ import pytest
 from fakewiki.unreachable import free_port
 from tests.support import ServerProcess, wait_until
 
+pytestmark = pytest.mark.own_sqlite
+
 PAGES = 300
 WORKERS = 8  # the default, said here because the test's arithmetic depends on it
 PASSWORD = "restart-pass-123"

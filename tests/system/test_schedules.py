@@ -11,6 +11,8 @@ import pytest
 from fakewiki.unreachable import free_port
 from tests.support import ServerProcess, wait_until
 
+pytestmark = pytest.mark.own_sqlite
+
 LISTS = 20
 SWEEP_SECONDS = "0.3"
 MAKE_LISTS = """
@@ -18,6 +20,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from checks.models import SavedList
+
 owner = get_user_model().objects.get(username="scheduler")
 due = timezone.now() - timedelta(minutes=1)
 SavedList.objects.bulk_create(
