@@ -91,7 +91,8 @@ def _failed(
     delivery: Delivery, *, error: str, now: datetime, response_status: int | None = None
 ) -> None:
     """Try again later, or give up after WIKICHECK_WEBHOOK_ATTEMPTS attempts."""
-    attempts = Delivery.objects.values_list("attempts", flat=True).get(pk=delivery.pk)
+    # Read after the claim that counted this attempt.
+    attempts = delivery.attempts
     if attempts >= conf.current().webhook_attempts:
         _end(delivery, status=Delivery.Status.FAILED, error=error, response_status=response_status)
         return
@@ -100,7 +101,6 @@ def _failed(
         "next_attempt_at": now + timedelta(seconds=wait),
         "error": error[:ERROR_SHOWN],
         "response_status": response_status,
-        "attempts": attempts,
     }
     _store(delivery, fields)
     logger.warning("delivery %s failed (attempt %d): %s", delivery.pk, attempts, error)
