@@ -27,7 +27,7 @@ from checks.engine.workqueue import (
 from checks.intake.parsing import Entry
 from checks.intake.sources import SourcePages, namespaces_parse, source_read
 from checks.intake.titles import title_invalid_reason
-from checks.models import Batch, Result, SavedList
+from checks.models import NAME_LENGTH, NAMED_ENTRIES, Batch, Result, SavedList, name_from_titles
 from checks.probe.hosts import url_allowed
 from checks.probe.mediawiki import api_endpoint
 
@@ -64,6 +64,7 @@ def batch_create(
     source: SourcePages | None = None,
     parent: Batch | None = None,
     saved_list: SavedList | None = None,
+    name: str = "",
 ) -> Batch:
     """Store a batch and its results in one transaction, then hand the pending ones to the
     workers; a batch that checks a `parent` again is linked to it, a run of a list to its list.
@@ -94,6 +95,10 @@ def batch_create(
             duplicates=duplicates,
             parent=parent,
             saved_list=saved_list,
+            name=name,
+            entries_name=name_from_titles(
+                [row.title for row in rows[:NAMED_ENTRIES]], total=len(rows)
+            ),
             status=Batch.Status.FINISHED if finished else Batch.Status.RUNNING,
             finished_at=timezone.now() if finished else None,
             **(source.batch_fields() if source else {}),
@@ -160,7 +165,19 @@ def _endpoint(url: str, api_paths: Sequence, *, cache: dict[str, str]) -> str:
     return cache[origin]
 
 
-# --- Cancel, delete, check again ---------------------------------------------------------------
+# --- Rename, cancel, delete, check again -------------------------------------------------------
+
+
+def batch_rename(*, batch: Batch, name: str) -> None:
+    """Give a batch its owner's name; an empty one shows its first entries' again. Raises
+    ValueError for a name too long to store."""
+    name = " ".join(name.split())
+    if len(name) > NAME_LENGTH:
+        raise ValueError(
+            f"A batch's name has at most {NAME_LENGTH} characters ({len(name)} given)."
+        )
+    Batch.objects.filter(pk=batch.pk).update(name=name)
+    batch.name = name
 
 
 def batch_cancel(*, batch: Batch) -> bool:
@@ -210,6 +227,7 @@ def batch_rerun(*, batch: Batch, owner: AbstractBaseUser) -> Batch:
             timeout=batch.timeout,
             source=source,
             parent=batch,
+            name=batch.name,
         )
     return _batch_from_results(batch=batch, owner=owner, results=batch.results.all())
 
@@ -264,6 +282,7 @@ def _batch_from_results(*, batch: Batch, owner: AbstractBaseUser, results: Query
         mode=batch.mode,
         timeout=batch.timeout,
         parent=batch,
+        name=batch.name,
     )
 
 

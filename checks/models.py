@@ -3,6 +3,7 @@
 import math
 import re
 import uuid
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.conf import settings
@@ -20,9 +21,14 @@ from checks.watch.records import Delivery, SavedList
 
 # A Wikidata item's id, as Wikidata's page addresses name it.
 WIKIDATA_ITEM = re.compile(r"Q[0-9]+")
+# A batch's name, given or made from its first entries.
+NAME_LENGTH = 200
+NAMED_ENTRIES = 3
 
 __all__ = [
     "COUNTER_FIELDS",
+    "NAME_LENGTH",
+    "NAMED_ENTRIES",
     "TALLIES",
     "ApiToken",
     "Batch",
@@ -49,6 +55,13 @@ class Batch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
     )
     status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
+    name = models.CharField(
+        max_length=NAME_LENGTH, blank=True, help_text="The owner's name for it."
+    )
+    # Made when the batch is stored, so that a listing of batches names each without its rows.
+    entries_name = models.CharField(
+        max_length=255, blank=True, help_text="Its first entries, the name shown when it has none."
+    )
     wiki = models.CharField(max_length=255, help_text="Article path bare titles were resolved on.")
     mode = models.CharField(max_length=8, choices=Mode, default=Mode.API)
     timeout = models.FloatField(
@@ -124,6 +137,11 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return f"Batch {str(self.id)[:8]} ({self.total} pages)"
+
+    @property
+    def display_name(self) -> str:
+        """The owner's name, else its first entries' (batches from before names: its size)."""
+        return self.name or self.entries_name or f"Batch of {self.total:,} pages"
 
     def get_absolute_url(self) -> str:
         return reverse("batch_detail", args=[self.id])
@@ -305,6 +323,14 @@ class Result(models.Model):
         """The Wikidata item's page, or "" unless the wiki gave a Q-id (it is not trusted)."""
         item = self.wikidata_item
         return f"https://www.wikidata.org/wiki/{item}" if WIKIDATA_ITEM.fullmatch(item) else ""
+
+
+def name_from_titles(titles: Sequence[str], *, total: int) -> str:
+    """A batch's name made of its first titles: "Ocean, Island, Shark and 2 more"."""
+    named = [title for title in titles[:NAMED_ENTRIES] if title]
+    rest = total - len(named)
+    text = ", ".join(named) + (f" and {rest:,} more" if rest > 0 else "")
+    return text if len(text) <= 255 else text[:254] + "…"
 
 
 # What a batch counts, in the order its page shows it: the key (a status results can be listed

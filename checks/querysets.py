@@ -65,3 +65,7 @@ class ResultQuerySet(models.QuerySet):
         if status == statuses.PENDING:
             return self.filter(status__in=(statuses.PENDING, statuses.RUNNING))
         return self.filter(status=status)
+
+    def matching(self, text: str) -> "ResultQuerySet":
+        """Results whose title or URL contains `text` (any case)."""
+        return self.filter(Q(title__icontains=text) | Q(url__icontains=text))

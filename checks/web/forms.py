@@ -12,7 +12,7 @@ from checks.engine.units import session_get
 from checks.intake.parsing import EXAMPLE_WIKI, Entry, entries_merge, entry_parse, wiki_normalize
 from checks.intake.reading import UnreadableText, file_lines, lines_numbered
 from checks.intake.sources import SourcePages, SourceUnreadable, namespaces_parse, source_read
-from checks.models import Batch
+from checks.models import NAME_LENGTH, Batch
 from checks.web.search import HistorySearch, history_search
 
 # How many line errors are spelled out; more would bury the form.
@@ -90,6 +90,12 @@ class BatchForm(forms.Form):
         required=False,
         help_text="A category's title or URL; “Category:” is added when missing (API mode).",
     )
+    name = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=NAME_LENGTH,
+        help_text="Optional. Without one, the batch is named after its first pages.",
+    )
     wiki = forms.CharField(
         label="Wiki for bare titles",
         max_length=255,
@@ -135,7 +141,7 @@ class BatchForm(forms.Form):
 
     def submission(self) -> dict:
         """What batch_create() needs from a valid form, besides the owner."""
-        fields = ("entries", "wiki", "mode", "timeout", "duplicates")
+        fields = ("entries", "wiki", "mode", "timeout", "duplicates", "name")
         return {name: self.cleaned_data[name] for name in fields} | {"source": self.source}
 
     def clean_namespaces(self) -> tuple[int, ...]:
