@@ -1,5 +1,6 @@
 """The submission form: pasted or uploaded lines in, a list of distinct normalized entries out
-(titles MediaWiki forbids among them, counted); and the filters of the history page."""
+(titles MediaWiki forbids among them, counted), and how the pages lay its fields out; and the
+filters of the history page."""
 
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -56,6 +57,10 @@ class BatchForm(forms.Form):
     # WIKICHECK_MAX_UPLOAD_BYTES guards the web server's memory; checkpages, which reads a file
     # of its own, has nothing to guard.
     upload_limited = True
+    # Behind "More options" on the pages: their defaults suit most batches.
+    option_names = ("wiki", "mode", "timeout")
+    # After the options, just before the button: a name comes to mind once the pages are in.
+    closing_names = ("name",)
 
     urls = LinesField(
         label="Pages",
@@ -246,6 +251,49 @@ class BatchForm(forms.Form):
             parsed.append(entry)
         return entries_merge(parsed)
 
+    # --- How the pages lay the form out ---------------------------------------------------------
+
+    def fields_before_options(self) -> list[forms.BoundField]:
+        return [
+            field
+            for field in self
+            if field.name not in self.option_names and field.name not in self.closing_names
+        ]
+
+    def fields_in_options(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.option_names]
+
+    def fields_after_options(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.closing_names]
+
+    def options_open(self) -> bool:
+        """Whether "More options" starts open: when one of them has an error or a value other
+        than its default, so that nothing the user set is hidden. An empty value is the
+        default (the server's timeout, the API) or an error (the wiki)."""
+
+        def user_set(field: forms.BoundField) -> bool:
+            value = field.value()
+            return value not in ("", None) and str(value) != str(field.field.initial)
+
+        return any(self[name].errors or user_set(self[name]) for name in self.option_names)
+
+    def file_again_message(self) -> str:
+        """What to say by the file field after an error, when a file was uploaded: a browser
+        never fills a file field again, so the user must choose it again; "" otherwise."""
+        upload = self.files.get("file")
+        if upload is None or not self.errors:
+            return ""
+        in_file = "file" in self.errors or any(error.field == "file" for error in self.line_errors)
+        if in_file:
+            return (
+                f"Choose {upload.name} again once corrected: the browser does not keep a file "
+                "after an error."
+            )
+        return (
+            f"{upload.name} was read; the error is elsewhere. Choose it again: the browser "
+            "does not keep a file after an error."
+        )
+
     def invalid_lines_message(self) -> str:
         """What to tell the user about the lines that became invalid rows; "" for none."""
         if not self.invalid_lines:
@@ -262,7 +310,7 @@ class HistoryFilterForm(forms.Form):
     """The history page's GET filters; each one left empty (or invalid) filters nothing."""
 
     q = forms.CharField(
-        label="Page URL or title contains", required=False, max_length=200, strip=True
+        label="Name, page URL or title contains", required=False, max_length=200, strip=True
     )
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any"), *Batch.Status.choices]

@@ -32,6 +32,9 @@ class ListForm(BatchForm):
     )
 
     field_order = ["name", "urls", "file", "links_of", "namespaces", "category"]
+    # The name heads the form (a list is found by it); its schedule and webhook, what makes it
+    # a list, come last.
+    closing_names = ("schedule", "webhook")
 
     def __init__(
         self, *args, owner: AbstractBaseUser, saved_list: SavedList | None = None, **kwargs
