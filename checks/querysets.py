@@ -9,7 +9,8 @@ from django.utils import timezone
 
 class BatchQuerySet(models.QuerySet):
     def mentioning(self, text: str) -> "BatchQuerySet":
-        """Batches with a result whose URL or title contains `text` (any case).
+        """Batches whose name (given, or made of their first entries) or one of whose results'
+        URL or title contains `text` (any case).
 
         A correlated EXISTS reads each batch's results through the batch index and stops at the
         first match; a join would need DISTINCT over every matching result.
@@ -18,7 +19,8 @@ class BatchQuerySet(models.QuerySet):
         matches = results.objects.filter(
             Q(url__icontains=text) | Q(title__icontains=text), batch=OuterRef("pk")
         )
-        return self.filter(Exists(matches))
+        named = Q(name__icontains=text) | Q(entries_name__icontains=text)
+        return self.filter(named | Exists(matches))
 
     def created_between(self, *, since: date | None, until: date | None) -> "BatchQuerySet":
         """Batches created on or after `since` and on or before `until`, days in local time.

@@ -14,7 +14,7 @@ from checks.engine.workqueue import write_transaction
 from checks.intake.parsing import Entry, entries_merge, entry_parse
 from checks.intake.reading import lines_numbered
 from checks.intake.sources import SourcePages, SourceUnreadable
-from checks.models import Batch, SavedList
+from checks.models import NAME_LENGTH, Batch, SavedList
 from checks.watch.changes import batch_changes
 
 # How many of a list's refused lines a message spells out.
@@ -131,6 +131,8 @@ def list_run(*, saved_list: SavedList) -> Batch:
             timeout=saved_list.timeout,
             parent=saved_list.runs.filter(status=Batch.Status.FINISHED).first(),
             saved_list=saved_list,
+            # The history then names each run after its list.
+            name=saved_list.name[:NAME_LENGTH],
             **pages,
         )
 

@@ -1,6 +1,6 @@
-"""History search with a time budget: a user's batches are searched newest first, in slices of
-a bounded number of result rows, until all are searched, the budget runs out or enough matches
-are found. The answer says how far back it got."""
+"""History search with a time budget: a user's batches (their names and pages) are searched
+newest first, in slices of a bounded number of result rows, until all are searched, the budget
+runs out or enough matches are found. The answer says how far back it got."""
 
 # So a search of a long history holds a server thread for about the budget (plus one slice) at
 # most, and still shows the newest matches.
@@ -53,9 +53,9 @@ class HistorySearch:
 
 
 def history_search(*, batches: BatchQuerySet, text: str, budget_ms: int) -> HistorySearch:
-    """The batches among `batches` with a result whose URL or title contains `text`, searched
-    newest first for about `budget_ms` milliseconds (the first slice always runs, so the
-    newest matches come back however tight the budget)."""
+    """The batches among `batches` whose name or a result's URL or title contains `text`
+    (BatchQuerySet.mentioning), searched newest first for about `budget_ms` milliseconds (the
+    first slice always runs, so the newest matches come back however tight the budget)."""
     deadline = time.monotonic() + budget_ms / 1000
     newest_first = batches.order_by("-created_at", "-pk")
     found: list[Batch] = []

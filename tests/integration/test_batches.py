@@ -7,6 +7,7 @@ from checks.batches import (
     QuotaExceeded,
     batch_cancel,
     batch_create,
+    batch_rename,
     batch_rerun,
     batch_resume,
     batch_retry,
@@ -17,7 +18,7 @@ from checks.engine.claims import ClaimedRow, results_claim
 from checks.engine.outcomes import results_record
 from checks.intake.parsing import Entry, entry_parse
 from checks.intake.sources import SourceName, SourcePages
-from checks.models import Batch, Result
+from checks.models import NAME_LENGTH, Batch, Result
 from checks.probe.outcome import Outcome, Verdict
 
 WIKI = "https://en.wikipedia.org/wiki/"
@@ -250,6 +251,81 @@ def test_retry_names_every_host_removed_from_the_allow_list(owner, settings):
         "WIKICHECK_ALLOWED_HOSTS."
     )
     assert Batch.objects.count() == 1
+
+
+# --- Names -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_batch_without_a_name_is_named_after_its_first_three_titles_and_the_rest(owner):
+    batch = batch_create(
+        owner=owner, entries=entries("Ocean", "Island", "Shark", "Reef"), wiki=WIKI
+    )
+
+    assert Batch.objects.get(pk=batch.pk).display_name == "Ocean, Island, Shark and 1 more"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("titles", "name"),
+    [
+        (["Ocean"], "Ocean"),
+        (["Ocean", "Island"], "Ocean, Island"),
+        (["Ocean", "Island", "Shark"], "Ocean, Island, Shark"),
+    ],
+)
+def test_a_batch_of_up_to_three_titles_is_named_after_all_of_them(owner, titles, name):
+    batch = batch_create(owner=owner, entries=entries(*titles), wiki=WIKI)
+
+    assert Batch.objects.get(pk=batch.pk).display_name == name
+
+
+@pytest.mark.django_db
+def test_a_given_name_wins_over_the_one_made_of_the_titles(owner):
+    batch = batch_create(owner=owner, entries=entries("Ocean", "Island"), wiki=WIKI, name="Seas")
+
+    assert Batch.objects.get(pk=batch.pk).display_name == "Seas"
+
+
+@pytest.mark.django_db
+def test_a_rerun_and_a_retry_keep_the_batchs_name(owner):
+    batch = batch_create(owner=owner, entries=entries("Ocean", "Island"), wiki=WIKI, name="Seas")
+    record(Verdict.EXISTS, 200)
+    record(Verdict.ERROR)
+
+    rerun = batch_rerun(batch=batch, owner=owner)
+    retry = batch_retry(batch=batch, owner=owner)
+
+    assert (rerun.display_name, retry.display_name) == ("Seas", "Seas")
+
+
+@pytest.mark.django_db
+def test_rename_gives_the_batch_its_owners_name(owner):
+    batch = batch_create(owner=owner, entries=entries("Ocean", "Island"), wiki=WIKI)
+
+    batch_rename(batch=batch, name="  Coral   seas ")
+
+    assert Batch.objects.get(pk=batch.pk).display_name == "Coral seas"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cleared", ["", "   "])
+def test_renaming_to_nothing_gives_back_the_name_made_of_the_titles(owner, cleared):
+    batch = batch_create(owner=owner, entries=entries("Ocean", "Island"), wiki=WIKI, name="Seas")
+
+    batch_rename(batch=batch, name=cleared)
+
+    assert Batch.objects.get(pk=batch.pk).display_name == "Ocean, Island"
+
+
+@pytest.mark.django_db
+def test_a_name_too_long_is_refused_and_the_batch_keeps_its_name(owner):
+    batch = batch_create(owner=owner, entries=entries("Ocean"), wiki=WIKI, name="Seas")
+
+    with pytest.raises(ValueError, match=f"at most {NAME_LENGTH} characters"):
+        batch_rename(batch=batch, name="x" * (NAME_LENGTH + 1))
+
+    assert Batch.objects.get(pk=batch.pk).display_name == "Seas"
 
 
 # --- Titles MediaWiki forbids ------------------------------------------------------------------

@@ -34,6 +34,13 @@ def test_a_run_checks_the_list_s_pages_as_a_batch_of_the_list(ocean_list):
     }
 
 
+@pytest.mark.django_db
+def test_a_run_is_named_after_its_list(ocean_list):
+    batch = list_run(saved_list=ocean_list)
+
+    assert batch.display_name == ocean_list.name
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_page_removed_and_another_created_between_two_runs_are_its_changes(ocean_list, fake_wiki):
     first = run_finished(list_run(saved_list=ocean_list))
