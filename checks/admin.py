@@ -159,14 +159,14 @@ class ResultAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "created_at", "last_used_at"]
+    list_display = ["name", "user", "key_prefix", "created_at", "last_used_at"]
     list_filter = ["created_at", "last_used_at"]
     list_select_related = ["user"]
     search_fields = ["name", "user__username"]
     raw_id_fields = ["user"]
     # The key's hash is not a field of the form: staff never see or set it.
-    fields = ["user", "name", "created_at", "last_used_at"]
-    readonly_fields = ["created_at", "last_used_at"]
+    fields = ["user", "name", "key_prefix", "created_at", "last_used_at"]
+    readonly_fields = ["key_prefix", "created_at", "last_used_at"]
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         # A token's key stands for its user; it cannot be handed to someone else.

@@ -87,6 +87,10 @@ def batch_data(batch: Batch) -> dict:
     """A batch's state and counts as JSON has it: the API's batch and the JSON export's header."""
     return {
         "id": str(batch.pk),
+        # The owner's name ("" for none), and the name the pages show: it, or one made of the
+        # first entries.
+        "name": batch.name,
+        "display_name": batch.display_name,
         "status": batch.status,
         "mode": batch.mode,
         "wiki": batch.wiki,
@@ -186,3 +190,13 @@ def _chunked(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def titles_chunks(batch: Batch, *, status: str = "") -> Iterator[bytes]:
+    """The results' titles, one per line in submission order; only `status`'s if given."""
+    results = Result.objects.filter(batch_id=batch.pk)
+    if status:
+        results = results.with_status(status)
+    titles = results.order_by("position").values_list("title", flat=True)
+    for rows in _chunked(titles.iterator(chunk_size=FETCH_SIZE)):
+        yield "".join(f"{title}\n" for title in rows).encode()

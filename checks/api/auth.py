@@ -16,8 +16,9 @@ TOKEN_SCHEMES = ("bearer", "token")
 UNAUTHENTICATED = "Authentication required: log in, or send Authorization: Bearer <token>"
 
 
-def api_view(*methods: str) -> Callable:
-    """Make a function view an API endpoint: these methods only, authenticated, errors in JSON.
+def api_view(*methods: str, public: bool = False) -> Callable:
+    """Make a function view an API endpoint: these methods only, authenticated (unless
+    `public`), errors in JSON.
 
     Django's login redirect and CSRF middleware are switched off for the view and replaced:
     anonymous requests get a 401, session requests still pass the CSRF check, and token
@@ -34,7 +35,8 @@ def api_view(*methods: str) -> Callable:
                         f"{request.method} is not allowed here; use {' or '.join(methods)}.",
                         headers={"Allow": ", ".join(methods)},
                     )
-                request_authenticate(request)
+                if not public:
+                    request_authenticate(request)
                 return view(request, *args, **kwargs)
             except ApiError as exc:
                 return exc.response()

@@ -6,6 +6,7 @@ Batches and results have one JSON shape, the exports' (checks/exports.py).
 from collections.abc import Sequence
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
 from checks import conf
@@ -17,6 +18,19 @@ from checks.watch.changes import Changes, changes_data
 from checks.web.forms import BatchForm
 
 SUBMISSION_FIELDS = ("urls", "wiki", "mode", "timeout", "links_of", "category", "namespaces")
+# A batch's submission may name it, as the form's Name field does.
+BATCH_FIELDS = (*SUBMISSION_FIELDS, "name")
+NAME_MESSAGE = "Send name as a string (an empty one goes back to the name made of its pages)."
+# A batch's addresses in the API, by their names in its links.
+LINK_ROUTES = {
+    "self": "api:batch_detail",
+    "cancel": "api:batch_cancel",
+    "resume": "api:batch_resume",
+    "rerun": "api:batch_rerun",
+    "retry": "api:batch_retry",
+    "csv": "api:batch_export_csv",
+    "json": "api:batch_export_json",
+}
 
 
 # --- In ----------------------------------------------------------------------------------------
@@ -29,10 +43,27 @@ def batch_form_data(body: dict) -> dict:
     Only the JSON's shape is checked here; everything else is the form's job, so the API
     and the form accept and refuse the same entries with the same messages.
     """
-    data, errors = submission_data(body, fields=SUBMISSION_FIELDS)
+    data, errors = submission_data(body, fields=BATCH_FIELDS)
+    name = body.get("name", "")
+    if not isinstance(name, str):
+        errors.append({"field": "name", "message": NAME_MESSAGE})
     if errors:
         raise ApiError(400, *errors)
-    return data
+    return data | {"name": name}
+
+
+def batch_name(body: dict) -> str:
+    """The name a rename's JSON body, `{"name": "..."}`, gives the batch."""
+    errors = [
+        {"field": field, "message": "Unknown field; expected name."}
+        for field in body
+        if field != "name"
+    ]
+    if not isinstance(body.get("name"), str):
+        errors.append({"field": "name", "message": NAME_MESSAGE})
+    if errors:
+        raise ApiError(400, *errors)
+    return body["name"]
 
 
 def submission_data(body: dict, *, fields: Sequence[str]) -> tuple[dict, list[dict]]:
@@ -117,17 +148,30 @@ def form_errors(form: BatchForm) -> list[dict]:
 
 
 def batch_resource(batch: Batch) -> dict:
-    """A batch as JSON has it (exports.batch_data), and where to find or act on it; no results."""
+    """A batch as JSON has it (exports.batch_data), and where to find or act on it, the batch it
+    checks again and those that checked it again (newest first) included; no results."""
     return {
         **batch_data(batch),
         "links": {
-            "self": reverse("api:batch_detail", args=[batch.pk]),
-            "cancel": reverse("api:batch_cancel", args=[batch.pk]),
+            **{name: reverse(route, args=[batch.pk]) for name, route in LINK_ROUTES.items()},
             "page": batch.get_absolute_url(),
-            "csv": reverse("api:batch_export_csv", args=[batch.pk]),
-            "json": reverse("api:batch_export_json", args=[batch.pk]),
+            "parent": reverse("api:batch_detail", args=[batch.parent_id])
+            if batch.parent_id
+            else None,
+            # A staff member's re-run of someone's batch is theirs: its owner cannot open it.
+            "children": [
+                reverse("api:batch_detail", args=[child.pk])
+                for child in batch.children.all()
+                if child.owner_id == batch.owner_id
+            ],
         },
     }
+
+
+def batches_with_children(batches: QuerySet) -> QuerySet:
+    """`batches`, the batches that checked each of them again read in one query for them all."""
+    children = Batch.objects.only("pk", "owner_id", "parent_id", "created_at")
+    return batches.prefetch_related(Prefetch("children", queryset=children))
 
 
 def batch_changes_data(changes: Changes | None) -> dict | None:

@@ -9,13 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from checks.engine.backends.base import Backend
-from checks.engine.backends.threads import ThreadsBackend
 from checks.exports import FILTER_KEYS
 from checks.models import ApiToken, Batch, Result
+from tests.integration.api.calls import WIKI, action_url, batch_of, detail_url, post_json
 from tests.support import wait_until
 
-WIKI = "https://en.wikipedia.org/wiki/"
 BATCHES_URL = "/api/batches/"
 UNAUTHENTICATED = "Authentication required: log in, or send Authorization: Bearer <token>"
 BIG_BATCH_SIZE = 5000
@@ -23,49 +21,8 @@ BIG_BATCH_SIZE = 5000
 PAGE_INFO = ("page_id", "disambiguation", "wikidata_item", "length", "last_edited", "final_url")
 
 
-@pytest.fixture
-def no_workers(monkeypatch):
-    """For tests that never need a page checked: submissions must not reach the network."""
-    monkeypatch.setattr(ThreadsBackend, "work_submitted", Backend.work_submitted)
-
-
-@pytest.fixture
-def token(user) -> tuple[ApiToken, str]:
-    """A token of `user`, and its key."""
-    token = ApiToken(user=user, name="script")
-    key = token.key_generate()
-    token.save()
-    return token, key
-
-
-@pytest.fixture
-def api_client(token) -> Client:
-    """A client like a script's: a bearer token, no cookies, CSRF checks on."""
-    return Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {token[1]}"})
-
-
-def post_json(client: Client, url: str, body, **kwargs):
-    return client.post(url, json.dumps(body), content_type="application/json", **kwargs)
-
-
-def batch_of(owner, *, results: int = 0, **fields) -> Batch:
-    batch = Batch.objects.create(owner=owner, wiki=WIKI, total=results, **fields)
-    Result.objects.bulk_create(
-        (
-            Result(batch=batch, position=n, url=f"{WIKI}Page_{n}", title=f"Page {n}")
-            for n in range(results)
-        ),
-        batch_size=1000,
-    )
-    return batch
-
-
-def detail_url(batch: Batch) -> str:
-    return reverse("api:batch_detail", args=[batch.pk])
-
-
 def cancel_url(batch: Batch) -> str:
-    return reverse("api:batch_cancel", args=[batch.pk])
+    return action_url(batch, "cancel")
 
 
 # --- Submitting and polling ----------------------------------------------------------------------
@@ -136,9 +93,14 @@ def test_created_batch_answers_its_counts_and_links(api_client, user, no_workers
     assert body["links"] == {
         "self": f"/api/batches/{batch.pk}/",
         "cancel": f"/api/batches/{batch.pk}/cancel/",
+        "resume": f"/api/batches/{batch.pk}/resume/",
+        "rerun": f"/api/batches/{batch.pk}/rerun/",
+        "retry": f"/api/batches/{batch.pk}/retry/",
         "page": f"/batches/{batch.pk}/",
         "csv": f"/api/batches/{batch.pk}/export.csv",
         "json": f"/api/batches/{batch.pk}/export.json",
+        "parent": None,
+        "children": [],
     }
 
 
@@ -485,7 +447,7 @@ def test_another_users_batch_cannot_be_cancelled(api_client, other_user):
     ("method", "url", "allow"),
     [
         ("get", "cancel", "POST"),
-        ("delete", "detail", "GET"),
+        ("put", "detail", "GET, PATCH, DELETE"),
         ("put", BATCHES_URL, "GET, POST"),
     ],
 )
@@ -771,9 +733,10 @@ def test_a_5000_row_batch_is_read_with_a_bounded_number_of_queries(
 ):
     batch = batch_of(user, results=BIG_BATCH_SIZE)
 
-    with django_assert_max_num_queries(4):
+    # The token, the batch, the batches that checked it again, a page of results.
+    with django_assert_max_num_queries(5):
         page = api_client.get(f"{detail_url(batch)}?page=5&page_size=1000").json()
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         listing = api_client.get(BATCHES_URL).json()
 
     assert page["results"][-1]["title"] == "Page 4999"
@@ -891,3 +854,15 @@ def test_each_count_is_keyed_as_the_status_filter_that_lists_it(api_client, user
     assert set(counts) == set(FILTER_KEYS)
     for key in counts:
         assert api_client.get(detail_url(batch), {"status": key}).status_code == 200, key
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_json_export_key_their_counts_alike_as_status_filters(api_client, user):
+    batch = batch_of(user, exists_count=3, redirect_count=1)
+
+    api_counts = api_client.get(detail_url(batch)).json()["counts"]
+    export = api_client.get(reverse("api:batch_export_json", args=[batch.pk]))
+
+    export_counts = json.loads(b"".join(export.streaming_content))["batch"]["counts"]
+    assert list(api_counts) == list(export_counts) == list(FILTER_KEYS)
+    assert api_counts == export_counts

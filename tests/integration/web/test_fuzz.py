@@ -46,7 +46,7 @@ BATCH_PAGES = {
     "batch_export_csv": [],
     "batch_export_json": [],
     "batch_delete": [],
-    "api:batch_detail": ["page", "page_size"],
+    "api:batch_detail": ["page", "page_size", "status", "q"],
     "api:batch_export_csv": [],
     "api:batch_export_json": [],
     "admin:checks_batch_change": ["_changelist_filters"],
@@ -88,6 +88,8 @@ PAGES = {
     "list_list": [],
     "list_create": ["batch"],
     "page_history": ["url"],
+    "token_list": [],
+    "api:schema": [],
     "admin:checks_savedlist_changelist": ["q", "schedule__exact", "o", "p"],
     "admin:checks_delivery_changelist": ["q", "kind__exact", "status__exact", "o", "p"],
 }

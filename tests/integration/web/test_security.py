@@ -69,6 +69,7 @@ def test_actions_require_login(client, user, name):
         ("batch_cancel", {}),
         ("batch_rerun", {}),
         ("batch_retry", {}),
+        ("token_list", {"name": "script"}),
         ("logout", {}),
     ],
 )
