@@ -8,11 +8,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from checks import exports
 from checks.management.commands import checkpages
 from checks.models import Batch, Result
 from tests.support import ROOT, wait_until
@@ -87,6 +89,18 @@ def test_the_batch_is_stored_in_the_users_history(fake_wiki, user, pages):
     batch = Batch.objects.get()
     assert (batch.owner, batch.status, batch.mode, batch.timeout) == (user, "finished", "page", 5)
     assert (batch.exists_count, batch.missing_count) == (3, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("export_format", "chunks"), [("csv", exports.csv_chunks), ("json", exports.json_chunks)]
+)
+def test_stdout_has_the_downloads_bytes_and_nothing_else(
+    fake_wiki, user, pages, export_format, chunks
+):
+    stdout, _ = checkpages_run(str(pages), "--user", "alice", "--format", export_format)
+
+    assert stdout == b"".join(chunks(Batch.objects.get())).decode()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -284,14 +298,62 @@ def test_the_only_superuser_owns_the_batch_by_default(fake_wiki, pages, django_u
 
 
 @pytest.mark.django_db(transaction=True)
-def test_stderr_has_only_a_summary_when_it_is_not_a_terminal(fake_wiki, user, pages):
+def test_stderr_has_only_the_summary_when_it_is_not_a_terminal(fake_wiki, user, pages):
     _, stderr = checkpages_run(str(pages), "--user", "alice")
 
     batch = Batch.objects.get()
     assert stderr == (
         f"Batch {batch.pk} finished: 4 pages in {batch.elapsed_seconds:.1f} s "
         f"(3 exists, 1 missing); /batches/{batch.pk}/\n"
+        "Missing or failed:\n"
+        "  missing  this page does not exist\n"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_summary_names_the_missing_then_the_failed_with_their_reasons(
+    fake_wiki, user, tmp_path
+):
+    path = tmp_path / "pages.txt"
+    path.write_text("Fault:500\nOcean\nFault:redirect-loop\nMissing one\n")
+
+    _, stderr = checkpages_run(str(path), "--user", "alice")
+
+    assert stderr.splitlines()[1:] == [
+        "Missing or failed:",
+        "  missing  Missing one",
+        "  error    Fault:redirect-loop — TooManyRedirects: more than 10 redirects "
+        "(a redirect loop?)",
+        "  unknown  Fault:500 — HTTP 500 Internal Server Error",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_summary_names_20_titles_and_counts_the_rest(fake_wiki, user, tmp_path):
+    path = tmp_path / "pages.txt"
+    path.write_text("".join(f"Missing {n:02}\n" for n in range(23)))
+
+    _, stderr = checkpages_run(str(path), "--user", "alice")
+
+    lines = stderr.splitlines()
+    assert "(23 missing)" in lines[0]
+    assert lines[2:4] == ["  missing  Missing 00", "  missing  Missing 01"]
+    assert lines[21:] == ["  missing  Missing 19", "  … and 3 more"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_summary_counts_redirects_and_disambiguation_pages_as_the_batch_page(
+    fake_wiki, user, tmp_path, settings
+):
+    # Only the API tells redirects and disambiguation pages apart.
+    settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
+    path = tmp_path / "pages.txt"
+    path.write_text("Ocean\nMercury\nRedirect to Ocean\n")
+
+    _, stderr = checkpages_run(str(path), "--user", "alice")
+
+    assert "(3 exists, 1 redirect, 1 disambiguation);" in stderr
+    assert "Missing or failed" not in stderr
 
 
 @pytest.mark.django_db(transaction=True)
@@ -303,22 +365,32 @@ def test_a_progress_bar_is_drawn_on_a_terminal(fake_wiki, user, pages):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_quiet_writes_nothing_to_stderr_even_on_a_terminal(fake_wiki, user, pages):
-    _, stderr = checkpages_run(str(pages), "--user", "alice", "--quiet", stderr=TerminalStream())
+@pytest.mark.parametrize("quiet", [("--quiet",), ("-v", "0")], ids=["quiet", "verbosity-0"])
+def test_quiet_writes_nothing_to_stderr_even_on_a_terminal(fake_wiki, user, pages, quiet):
+    _, stderr = checkpages_run(str(pages), "--user", "alice", *quiet, stderr=TerminalStream())
 
     assert stderr == ""
 
 
+@pytest.fixture
+def ctrl_c_once(monkeypatch):
+    """The command's first pause for the workers is interrupted as by Ctrl-C."""
+    pauses, real_sleep = [], checkpages.sleep
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 1:
+            raise KeyboardInterrupt
+        real_sleep(seconds)
+
+    monkeypatch.setattr(checkpages, "sleep", pause)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_ctrl_c_cancels_the_batch_and_exits_with_130(fake_wiki, user, tmp_path, monkeypatch):
+def test_ctrl_c_cancels_the_batch_and_exits_with_130(fake_wiki, user, tmp_path, ctrl_c_once):
     fake_wiki.latency_ms = 300
     path = tmp_path / "pages.txt"
     path.write_text("\n".join(f"Slow {n}" for n in range(40)))
-
-    def interrupt(seconds: float) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(checkpages, "sleep", interrupt)
 
     with pytest.raises(CommandError) as failure:
         checkpages_run(str(path), "--user", "alice")
@@ -326,27 +398,62 @@ def test_ctrl_c_cancels_the_batch_and_exits_with_130(fake_wiki, user, tmp_path, 
     batch = Batch.objects.get()
     assert failure.value.returncode == 130
     assert batch.status == Batch.Status.CANCELLED
-    # Checks that were under way are still stored; wait for them before the test ends.
-    wait_until(lambda: Batch.objects.get().is_settled)
+    assert batch.is_settled, "the checks in flight were stored before the results were written"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_writes_the_checked_and_the_rest_as_not_checked(
+    fake_wiki, user, tmp_path, ctrl_c_once
+):
+    fake_wiki.latency_ms = 300
+    path = tmp_path / "pages.txt"
+    path.write_text("\n".join(f"Slow {n}" for n in range(40)))
+    output = tmp_path / "results.csv"
+
+    with pytest.raises(CommandError) as failure:
+        checkpages_run(str(path), "--user", "alice", "--output", str(output))
+
+    batch = Batch.objects.get()
+    statuses = [status for _, status in csv_outcomes(output.read_text(encoding="utf-8-sig"))]
+    assert len(statuses) == 40
+    assert statuses.count("cancelled") == batch.cancelled_count > 0
+    assert str(failure.value) == (
+        f"Interrupted: {batch.done} of 40 pages checked, written to {output}, the other "
+        f"{batch.cancelled_count} as not checked; batch {batch.pk} cancelled."
+    )
 
 
 # --- As a real command line ----------------------------------------------------------------------
 
 
 @pytest.fixture
-def cli_env(tmp_path, fake_wiki):
+def cli_env(tmp_path, fake_wiki, cli_database):
     """The environment of a real `manage.py checkpages`, on a migrated throwaway database."""
-    env = {
+    database = tmp_path / "cli.sqlite3"
+    with sqlite3.connect(cli_database) as source, sqlite3.connect(database) as copy:
+        source.backup(copy)
+    return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{database}",
         "WIKICHECK_ALLOWED_HOSTS": f"127.0.0.1:{fake_wiki.port}",
         "WIKICHECK_DEFAULT_WIKI": fake_wiki.wiki_url,
+    }
+
+
+@pytest.fixture(scope="module")
+def cli_database(tmp_path_factory) -> Path:
+    """A migrated database whose only user is the superuser "scripter", made once: migrating
+    takes seconds, a copy of it none."""
+    database = tmp_path_factory.mktemp("cli") / "migrated.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
         "DJANGO_SUPERUSER_USERNAME": "scripter",
         "DJANGO_SUPERUSER_PASSWORD": "scripter-pass-123",
     }
     for command in (["migrate", "--noinput"], ["ensure_superuser"]):
         manage(*command, env=env).check_returncode()
-    return env
+    return database
 
 
 def manage(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
@@ -371,10 +478,26 @@ def test_the_cli_checks_pages_piped_through_stdin(cli_env):
 
     assert done.returncode == 0, done.stderr
     assert csv_outcomes(done.stdout) == SEED_OUTCOMES
-    assert done.stderr.count("\n") == 1
-    assert "\r" not in done.stderr
     assert done.stderr.startswith("Batch ")
+    assert done.stderr.splitlines()[1:] == [
+        "Missing or failed:",
+        "  missing  this page does not exist",
+    ]
+    assert "\r" not in done.stderr
     assert [status for status, _ in stored_batches(cli_env)] == ["finished"]
+
+
+def test_the_cli_fails_on_a_status_with_1_and_a_plain_message_after_the_results(cli_env):
+    done = manage(
+        *("checkpages", "-", "--user", "scripter", "--fail-on", "missing"),
+        env=cli_env,
+        stdin=SEED_PAGES,
+    )
+
+    assert done.returncode == 1
+    assert csv_outcomes(done.stdout) == SEED_OUTCOMES
+    assert done.stderr.endswith("\nFailing as --fail-on asks: 1 missing.\n")
+    assert "CommandError" not in done.stderr
 
 
 def test_the_cli_exits_with_2_on_a_bad_line_and_stores_nothing(cli_env):
@@ -418,8 +541,9 @@ def test_the_cli_stops_on_ctrl_c_or_sigterm_storing_its_checks_in_flight(
     stdout, stderr = process.communicate(timeout=60)
 
     assert process.returncode == exit_code, stderr
-    assert "Interrupted: batch" in stderr
-    assert stdout == ""
+    assert stderr.startswith("Interrupted: ")
+    assert "written to stdout" in stderr
+    assert len(csv_outcomes(stdout)) == 20
     assert [status for status, _ in stored_batches(cli_env)] == ["cancelled"]
     database = cli_env["DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(database) as db:
@@ -428,6 +552,47 @@ def test_the_cli_stops_on_ctrl_c_or_sigterm_storing_its_checks_in_flight(
     assert "running" not in statuses, "the checks in flight were stored"
     assert statuses.get("exists", 0) >= 1
     assert registered == 0, "the command left the process registry"
+
+
+def checked_count(env: dict[str, str]) -> int:
+    """How many pages the command's batch has checked so far."""
+    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+        row = db.execute("select done from checks_batch").fetchone()
+    return row[0] if row else 0
+
+
+def test_the_cli_writes_what_it_checked_to_its_output_on_ctrl_c(cli_env, fake_wiki, tmp_path):
+    fake_wiki.latency_ms = 300
+    path, output = tmp_path / "pages.txt", tmp_path / "results.json"
+    path.write_text("\n".join(f"Slow {n}" for n in range(40)))
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "manage.py", "checkpages", str(path), "--user", "scripter"),
+            *("--format", "json", "--output", str(output)),
+        ],
+        cwd=ROOT,
+        env={**cli_env, "WIKICHECK_MAX_WORKERS": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    checked = wait_until(lambda: checked_count(cli_env))
+
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+
+    document = json.loads(output.read_bytes())
+    statuses = [result["status"] for result in document["results"]]
+    counts = document["batch"]["counts"]
+    assert process.returncode == 130, stderr
+    assert stdout == ""
+    assert len(statuses) == 40
+    assert statuses.count("exists") == counts["exists"] >= checked
+    assert statuses.count("cancelled") == counts["cancelled"] == 40 - counts["exists"]
+    assert stderr == (
+        f"Interrupted: {counts['exists']} of 40 pages checked, written to {output}, the other "
+        f"{counts['cancelled']} as not checked; batch {document['batch']['id']} cancelled.\n"
+    )
 
 
 def test_the_cli_ends_quietly_when_its_reader_stops_early(cli_env, tmp_path):

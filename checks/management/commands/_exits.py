@@ -1,10 +1,15 @@
-"""How the commands that wait for checks end: the exit codes they share, and SIGTERM taken as
-Ctrl-C, so that a batch stops with its checks stored instead of dying with them unstored."""
+"""How the commands that wait for checks end: the exit codes they share, SIGTERM taken as
+Ctrl-C, so that a batch stops with its checks stored instead of dying with them unstored, and
+the endings told without Django's "CommandError: " prefix."""
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
@@ -36,3 +41,23 @@ def terminate_interrupts() -> Iterator[None]:
 def interrupted_exit(exc: BaseException) -> int:
     """The exit code of a command stopped by `exc`: Ctrl-C's or SIGTERM's."""
     return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+class PlainExit(CommandError):
+    """An ending the user asked for or caused (--fail-on, Ctrl-C), not a mistake in the input:
+    on the command line, its message alone and its exit code."""
+
+
+class PlainExitCommand(BaseCommand):
+    """A command whose PlainExit is told without the "CommandError: " prefix."""
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except PlainExit as exc:
+            # call_command's callers get the CommandError they expect; only run_from_argv, which
+            # would prefix the class name, is spared it. --traceback still shows where it came from.
+            if not self._called_from_command_line or options.get("traceback"):
+                raise
+            self.stderr.write(str(exc))
+            sys.exit(exc.returncode)

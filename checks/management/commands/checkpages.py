@@ -1,9 +1,9 @@
 """Check a list of pages from a script: the web form's pipeline, with the results on stdout; or
 run a saved list, and tell its changes."""
 
-import os
 import sys
 from argparse import ArgumentTypeError
+from contextlib import suppress
 from pathlib import Path
 from time import sleep
 from typing import Any
@@ -11,21 +11,25 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
-from checks import conf, exports
+from checks import conf
 from checks.batches import HostsNotAllowed, QuotaExceeded, batch_cancel, batch_create
 from checks.engine.heartbeat import process_start
 from checks.intake.reading import UnreadableText, text_decode
 from checks.management.commands._exits import (
     EXIT_USAGE,
+    PlainExit,
+    PlainExitCommand,
     Terminated,
     interrupted_exit,
     terminate_interrupts,
 )
 from checks.management.commands._lists import changes_told, list_start
+from checks.management.commands._output import results_write
+from checks.management.commands._summary import interruption_told, summary_told
 from checks.models import Batch, CheckProcess, Result
 from checks.watch.lists import RunRefused
 from checks.web.forms import BatchForm
@@ -43,7 +47,6 @@ POLL_MAX_SECONDS = 1.0
 # Exit codes besides _exits': 1 is left to --fail-on and --fail-on-change, so a script can tell
 # "pages are missing" or "pages changed" from a mistake.
 EXIT_FAILED_ON = 1
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a writer killed by it
 # The command-line option each form field comes from, to name it in error messages.
 FORM_FIELD_OPTIONS = {"urls": "FILE"} | {
     name: "--" + name.replace("_", "-")
@@ -51,7 +54,7 @@ FORM_FIELD_OPTIONS = {"urls": "FILE"} | {
 }
 
 
-class Command(BaseCommand):
+class Command(PlainExitCommand):
     help = (
         "Check the pages listed in FILE (one URL or title per line, as in the web form, or a "
         ".csv file's first column, as the form's upload; '-' reads stdin), or every link of a "
@@ -62,7 +65,7 @@ class Command(BaseCommand):
         "named by --fail-on occurred (or a page changed, with --fail-on-change), 2 invalid "
         "input or options, the user over a quota (nothing stored), or the list's last run still "
         "going, 130 interrupted by Ctrl-C or 143 by SIGTERM (the batch is cancelled; the checks "
-        "made are stored)."
+        "made are stored and written, the rest as not checked)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -123,47 +126,59 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet",
             action="store_true",
-            help="no progress bar, no summary and no changes on stderr",
+            help="no progress bar, no summary and no changes on stderr (as -v 0)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        quiet = options["quiet"] or options["verbosity"] == 0
         owner = _owner(options["user"])
         try:
             if options["list"] is None:
-                batch = self._batch_start(owner, options)
+                batch = self._batch_start(owner, options, quiet=quiet)
             else:
                 batch = list_start(owner=owner, options=options)
         except (QuotaExceeded, HostsNotAllowed, RunRefused) as exc:
             raise CommandError(f"Nothing was stored: {exc}", returncode=EXIT_USAGE) from None
         try:
             with terminate_interrupts():
-                self._wait(batch, progress=not options["quiet"] and self.stderr.isatty())
+                self._wait(batch, progress=not quiet and self.stderr.isatty())
         except (KeyboardInterrupt, Terminated) as exc:
-            # Checks in flight are still stored: the pool's exit hook lets them finish, and the
-            # process leaves the registry only then (engine/heartbeat.py).
-            batch_cancel(batch=batch)
-            raise CommandError(
-                f"Interrupted: batch {batch.pk} cancelled; the checks already made are stored.",
-                returncode=interrupted_exit(exc),
-            ) from None
-        self._write(batch, export_format=options["format"], output=options["output"])
+            raise self._interrupted(batch, options, returncode=interrupted_exit(exc)) from None
+        self._write(batch, options)
         changes, changed = changes_told(batch) if options["list"] else ("", 0)
-        if not options["quiet"]:
+        if not quiet:
             # Plain text: it is news, not an error, though stderr's default style is red.
-            self.stderr.write(_summary(batch), style_func=lambda text: text)
+            self.stderr.write(summary_told(batch), style_func=lambda text: text)
             if changes:
                 self.stderr.write(changes, style_func=lambda text: text)
         failed = {status: batch.count_of(status) for status in options["fail_on"]}
         if any(failed.values()):
             found = ", ".join(f"{count} {status}" for status, count in failed.items() if count)
-            raise CommandError(f"Failing as --fail-on asks: {found}.", returncode=EXIT_FAILED_ON)
+            raise PlainExit(f"Failing as --fail-on asks: {found}.", returncode=EXIT_FAILED_ON)
         if changed and options["fail_on_change"]:
-            raise CommandError(
+            raise PlainExit(
                 f"Failing as --fail-on-change asks: {changed} page{pluralize(changed)} changed.",
                 returncode=EXIT_FAILED_ON,
             )
 
-    def _batch_start(self, owner: AbstractBaseUser, options: dict) -> Batch:
+    def _interrupted(self, batch: Batch, options: dict, *, returncode: int) -> PlainExit:
+        """Cancel the batch and write its results, the unchecked as not checked; the exit that
+        says how many were checked."""
+        batch_cancel(batch=batch)
+        # The checks in flight end within their timeout, and are stored (the process would wait
+        # for them at exit anyway); a second Ctrl-C writes at once what is stored.
+        with suppress(KeyboardInterrupt, Terminated), terminate_interrupts():
+            self._wait(batch, progress=False)
+        batch.refresh_from_db()
+        self._write(batch, options)
+        written_to = "stdout" if options["output"] == "-" else options["output"]
+        return PlainExit(interruption_told(batch, written_to=written_to), returncode=returncode)
+
+    def _write(self, batch: Batch, options: dict) -> None:
+        output, export_format = options["output"], options["format"]
+        results_write(batch, export_format=export_format, output=output, stdout=self.stdout._out)
+
+    def _batch_start(self, owner: AbstractBaseUser, options: dict, *, quiet: bool) -> Batch:
         """The batch of FILE, --links-of or --category, started in this process."""
         form = FileBatchForm(*_form_input(options))
         if not form.is_valid():
@@ -172,7 +187,7 @@ class Command(BaseCommand):
         # machine are back in the queue first.
         process_start(kind=CheckProcess.Kind.CHECKPAGES)
         batch = batch_create(owner=owner, **form.submission())
-        if form.invalid_lines and not options["quiet"]:
+        if form.invalid_lines and not quiet:
             self.stderr.write(form.invalid_lines_message(), style_func=lambda text: text)
         return batch
 
@@ -189,29 +204,6 @@ class Command(BaseCommand):
                     return
                 sleep(interval)
                 interval = min(interval * 2, POLL_MAX_SECONDS)
-
-    def _write(self, batch: Batch, *, export_format: str, output: str) -> None:
-        chunks = exports.csv_chunks(batch) if export_format == "csv" else exports.json_chunks(batch)
-        if output != "-":
-            with Path(output).open("wb") as file:
-                file.writelines(chunks)
-            return
-        stream = self.stdout._out
-        binary = getattr(stream, "buffer", None)
-        if binary is None:
-            # A text stream without bytes underneath (call_command(stdout=StringIO())).
-            stream.writelines(chunk.decode() for chunk in chunks)
-            return
-        stream.flush()
-        try:
-            binary.writelines(chunks)
-            binary.flush()
-        except BrokenPipeError:
-            # The reader stopped early (`| head`); the batch is stored. End quietly, as a
-            # writer to a closed pipe does, with nothing left for Python to flush at exit.
-            chunks.close()
-            os.dup2(os.open(os.devnull, os.O_WRONLY), binary.fileno())
-            raise SystemExit(EXIT_BROKEN_PIPE) from None
 
 
 class FileBatchForm(BatchForm):
@@ -295,20 +287,3 @@ def _form_errors(form: BatchForm) -> str:
         option = FORM_FIELD_OPTIONS.get(field)
         lines += [f"{option}: {message}" if option else message for message in messages]
     return "\n".join(lines)
-
-
-def _summary(batch: Batch) -> str:
-    counts = [
-        f"{batch.count_of(status)} {status}"
-        for status in Result.CHECKED_STATUSES
-        if batch.count_of(status)
-    ]
-    if batch.disambiguation_count:
-        counts.append(f"{batch.disambiguation_count} disambiguation")
-    if batch.cancelled_count:
-        counts.append(f"{batch.cancelled_count} not checked")
-    pages = f"{batch.total} page{pluralize(batch.total)}"
-    return (
-        f"Batch {batch.pk} {batch.get_status_display().lower()}: {pages} in "
-        f"{batch.elapsed_seconds:.1f} s ({', '.join(counts)}); {batch.get_absolute_url()}"
-    )
