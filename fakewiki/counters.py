@@ -91,6 +91,11 @@ class Counters:
                 self.api_titles_by_title.update(titles)
             return self.api_requests
 
+    def api_title_requests(self, title: str) -> int:
+        """How many api.php requests have asked about `title` (as sent) since the last reset()."""
+        with self._lock:
+            return self.api_titles_by_title[title]
+
     def connection_opened(self, connection: socket.socket) -> None:
         with self._lock:
             self.connections_total += 1

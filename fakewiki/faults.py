@@ -33,12 +33,18 @@ decoded like any title) is answered as its mode says, so one batch can mix pages
 These requests are counted like any other, and after any fault the server still answers other
 titles as usual. An unknown mode answers 400.
 
+api.php knows them too: a query whose `titles` include `Fault:<mode>` (not a generator's) is
+answered as that mode says, the whole request, as when a real wiki's API fails: the other
+titles of the request (up to 50) share the fault. The first fault title sent decides. The
+-then-200 modes count there the api.php requests that ask about the title.
+
 Error statuses
   Fault:<code>          a code from 400 to 599 (Fault:403, Fault:500, Fault:502, Fault:503):
                         that status with a short text body.
   Fault:429             429 with "Retry-After: <retry_after_seconds>".
   Fault:429-then-200    the first `flaky_failures` requests for the title (any method, counted
-  Fault:503-then-200    since the last reset()) answer 429 or 503 with Retry-After; later, 200.
+  Fault:503-then-200    since the last reset()) answer 429 or 503 with Retry-After; later, the
+                        title is an ordinary page (200, and in api.php a page that exists).
 
 Redirects
   Fault:redirect-loop      302 to its own URL, forever.
@@ -118,9 +124,6 @@ def send_too_many_requests(exchange: Exchange) -> None:
 
 
 def fail_then_recover(exchange: Exchange) -> None:
-    if exchange.attempt > exchange.wiki.flaky_failures:
-        exchange.send(200, body=b"Recovered\n")
-        return
     status = int(exchange.mode.partition("-")[0])
     exchange.send(status, headers=retry_after(exchange.wiki), body=b"Try again later\n")
 
@@ -229,10 +232,12 @@ def reject_unknown_mode(exchange: Exchange) -> None:
 
 # --- Dispatch ----------------------------------------------------------------------------------
 
+# The modes that fail `flaky_failures` times, then leave the title to be answered as any other.
+FLAKY = "(429|503)-then-200"
 # Patterns a mode must match in full, tried in order (429 has an answer of its own).
 FAULTS: tuple[tuple[str, Callable[[Exchange], None]], ...] = (
     ("429", send_too_many_requests),
-    ("(429|503)-then-200", fail_then_recover),
+    (FLAKY, fail_then_recover),
     ("[45][0-9][0-9]", send_error_status),
     ("redirect-loop", redirect_to_itself),
     ("redirect-away", redirect_off_site),
@@ -249,13 +254,22 @@ FAULTS: tuple[tuple[str, Callable[[Exchange], None]], ...] = (
 )
 
 
+def fault_title(titles: Iterable[str]) -> str | None:
+    """The first `Fault:<mode>` title among an api.php request's `titles`, which answers for the
+    whole request."""
+    return next((title for title in titles if title.startswith(PREFIX)), None)
+
+
 def answer_fault(
     handler: BaseHTTPRequestHandler, wiki: FakeWiki, title: str | None, *, attempt: int
 ) -> bool:
-    """Answer a `Fault:<mode>` title as its mode says; False, answering nothing, for others."""
+    """Answer a `Fault:<mode>` title as its mode says; False, answering nothing, for others and
+    for a flaky title that has failed its share."""
     if title is None or not title.startswith(PREFIX):
         return False
     mode = title.removeprefix(PREFIX)
+    if re.fullmatch(FLAKY, mode) and attempt > wiki.flaky_failures:
+        return False
     answer = next(
         (answer for pattern, answer in FAULTS if re.fullmatch(pattern, mode)), reject_unknown_mode
     )

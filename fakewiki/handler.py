@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from fakewiki.faults import answer_fault
-from fakewiki.responders import Request, page_title, respond
+from fakewiki.responders import Request, page_title, request_counted, respond
 
 if TYPE_CHECKING:
     from fakewiki.server import FakeWiki
@@ -70,7 +70,8 @@ class WikiRequestHandler(BaseHTTPRequestHandler):
             host=self.headers.get("Host", ""),
         ) as attempt:
             time.sleep(wiki.latency_ms / 1000)
-            if answer_fault(self, wiki, request.title, attempt=attempt):
+            request = request_counted(wiki, request, attempt=attempt)
+            if answer_fault(self, wiki, request.fault, attempt=request.attempt):
                 return
             reply = respond(wiki, request)
         # Sent after the request stops counting as in progress: a client may send its next

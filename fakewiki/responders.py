@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, unquote
 
-from fakewiki import api
+from fakewiki import api, faults
 from fakewiki.titles import InvalidTitle, interwiki_url, title_parse
 
 if TYPE_CHECKING:
@@ -24,6 +24,11 @@ class Request:
     query: str = ""
     form: str = ""  # the body of a form POST
     accept_encoding: str | None = None
+    # Known once counted (request_counted): the title fakewiki.faults may answer for and its
+    # number among the requests for that title, and an api.php request's number among those.
+    fault: str | None = None
+    attempt: int = 0
+    api_number: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,9 +51,34 @@ def page_title(target: str) -> str | None:
     return raw.replace("_", " ")
 
 
+def request_counted(wiki: FakeWiki, request: Request, *, attempt: int) -> Request:
+    """`request` with what the counters say of it. A page's title may be a fault, `attempt`
+    being its number among that title's requests. An api.php request is counted here, before a
+    fault may answer it; its fault is the first fault title among its `titles`, numbered among
+    the api.php requests that asked for it."""
+    if request.path != api.API_PATH:
+        return replace(request, fault=request.title, attempt=attempt)
+    params = api.params_parse(request.query, request.form)
+    titles = api.titles_sent(params)
+    generator = params.get("generator")
+    number = wiki.api_request_counted(titles=titles, generator=generator)
+    # A generator's `titles` are its source, not pages asked about.
+    fault = faults.fault_title(titles) if generator is None else None
+    if fault is None:
+        return replace(request, api_number=number)
+    return replace(
+        request,
+        # Its mode read as a page's path is read, underscores as spaces.
+        fault=fault.replace("_", " "),
+        attempt=wiki.api_title_requests(fault),
+        api_number=number,
+    )
+
+
 # --- Responders --------------------------------------------------------------------------------
-# Tried in order; the first that returns a Reply answers. `Fault:<mode>` titles never get here:
-# fakewiki.faults answers them, HEAD included, whatever `head_status` says.
+# Tried in order; the first that returns a Reply answers. `Fault:<mode>` titles never get here,
+# nor api.php requests asking about one: fakewiki.faults answers them, HEAD included, whatever
+# `head_status` says.
 
 
 def rejected_head(wiki: FakeWiki, request: Request) -> Reply | None:
@@ -61,13 +91,9 @@ def api_query(wiki: FakeWiki, request: Request) -> Reply | None:
     """Answer /w/api.php as fakewiki.api says, with this wiki's counters and knobs."""
     if request.path != api.API_PATH:
         return None
-    params = api.params_parse(request.query, request.form)
-    number = wiki.api_request_counted(
-        titles=api.titles_sent(params), generator=params.get("generator")
-    )
     answer = api.api_answer(
-        params,
-        lagged=number <= wiki.maxlag_failures,
+        api.params_parse(request.query, request.form),
+        lagged=request.api_number <= wiki.maxlag_failures,
         retry_after=wiki.maxlag_retry_after,
         prop_limit=wiki.prop_continue_after or None,
         edits=wiki.edits,

@@ -153,3 +153,24 @@ def test_a_malformed_redirect_is_recorded_without_a_traceback(
     )
     assert "Traceback" not in caplog.text
     assert fake_wiki.requests_by_title["Fault:redirect-malformed"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fault_title_in_api_mode_fails_its_whole_request_and_the_batch_finishes(
+    owner, fake_wiki, settings
+):
+    # The API is asked about the three titles in one request, which the fault title fails.
+    settings.WIKICHECK_API_PATHS = [(f"127.0.0.1:{fake_wiki.port}", "/w/api.php")]
+    titles = ["Ocean", "Fault:500", "Island"]
+    entries = [Entry(url=fake_wiki.wiki_url + title, title=title) for title in titles]
+
+    batch = batch_create(owner=owner, entries=entries, wiki=fake_wiki.wiki_url, mode=Batch.Mode.API)
+    wait_until(lambda: finished(batch), timeout=30)
+
+    recorded = {
+        result.title: (result.status, result.http_status, result.error)
+        for result in batch.results.all()
+    }
+    failed = ("unknown", 500, "HTTP 500 Internal Server Error from the API")
+    assert recorded == dict.fromkeys(titles, failed)
+    assert fake_wiki.api_requests == 1

@@ -11,6 +11,7 @@ import requests
 from fakewiki import faults
 from fakewiki.server import FakeWiki
 from tests.support import wait_until
+from tests.unit.fakewiki.clients import QUERY, api_url
 
 
 def fault_url(wiki: FakeWiki, mode: str) -> str:
@@ -202,3 +203,67 @@ def test_each_fault_ends_quietly_and_the_server_keeps_answering(
 
     assert response.status_code == 200
     assert capsys.readouterr().err == ""
+
+
+# --- In api.php requests -----------------------------------------------------------------------
+
+
+def api_get(wiki: FakeWiki, *titles: str, **options: object) -> requests.Response:
+    return requests.get(api_url(wiki), params={**QUERY, "titles": "|".join(titles)}, **options)
+
+
+@pytest.mark.parametrize("status", [403, 500, 503])
+def test_api_request_with_a_fault_title_answers_as_its_mode_says(
+    wiki: FakeWiki, status: int
+) -> None:
+    response = api_get(wiki, "Ocean", f"Fault:{status}", "Island")
+
+    assert response.status_code == status
+    assert response.text == f"Fault:{status}\n"
+
+
+def test_first_fault_title_of_an_api_request_decides(wiki: FakeWiki) -> None:
+    response = api_get(wiki, "Ocean", "Fault:503", "Fault:404")
+
+    assert response.status_code == 503
+
+
+def test_api_request_posted_with_a_fault_title_answers_as_its_mode_says(wiki: FakeWiki) -> None:
+    response = requests.post(api_url(wiki), data={**QUERY, "titles": "Ocean|Fault:502"})
+
+    assert response.status_code == 502
+
+
+def test_api_slow_headers_makes_the_client_time_out_reading(wiki: FakeWiki) -> None:
+    with pytest.raises(requests.ReadTimeout):
+        api_get(wiki, "Ocean", "Fault:slow-headers", timeout=(1, 0.2))
+
+
+def test_api_then_200_mode_fails_then_answers_the_query(
+    wiki: FakeWiki, session: requests.Session
+) -> None:
+    wiki.flaky_failures = 1
+
+    first = session.get(api_url(wiki), params={**QUERY, "titles": "Ocean|Fault:503-then-200"})
+    second = session.get(api_url(wiki), params={**QUERY, "titles": "Ocean|Fault:503-then-200"})
+
+    assert (first.status_code, first.headers["Retry-After"]) == (503, "1")
+    titles = [page["title"] for page in second.json()["query"]["pages"]]
+    assert (second.status_code, titles) == (200, ["Ocean", "Fault:503-then-200"])
+
+
+def test_api_fault_requests_are_counted_as_api_requests_not_page_requests(
+    wiki: FakeWiki,
+) -> None:
+    api_get(wiki, "Ocean", "Fault:500")
+
+    assert (wiki.api_requests, wiki.api_titles_by_title) == (1, {"Ocean": 1, "Fault:500": 1})
+    assert wiki.requests_by_title == {}
+
+
+def test_generator_source_titled_fault_is_no_fault(wiki: FakeWiki) -> None:
+    params = {**QUERY, "generator": "links", "titles": "Fault:500"}
+
+    response = requests.get(api_url(wiki), params=params)
+
+    assert (response.status_code, response.json()) == (200, {"batchcomplete": True})
