@@ -27,8 +27,8 @@ NAMED_ENTRIES = 3
 
 __all__ = [
     "COUNTER_FIELDS",
-    "NAME_LENGTH",
     "NAMED_ENTRIES",
+    "NAME_LENGTH",
     "TALLIES",
     "ApiToken",
     "Batch",
@@ -138,13 +138,13 @@ class Batch(models.Model):
     def __str__(self) -> str:
         return f"Batch {str(self.id)[:8]} ({self.total} pages)"
 
+    def get_absolute_url(self) -> str:
+        return reverse("batch_detail", args=[self.id])
+
     @property
     def display_name(self) -> str:
         """The owner's name, else its first entries' (batches from before names: its size)."""
         return self.name or self.entries_name or f"Batch of {self.total:,} pages"
-
-    def get_absolute_url(self) -> str:
-        return reverse("batch_detail", args=[self.id])
 
     @property
     def pending_count(self) -> int:
@@ -182,6 +182,16 @@ class Batch(models.Model):
         if not self.checked_ms or not elapsed:
             return None
         return self.checked_ms / 1000 / elapsed
+
+    @property
+    def attention_count(self) -> int:
+        """Pages whose check says nothing sure: unknown, failed or not a valid title."""
+        return self.unknown_count + self.error_count + self.invalid_count
+
+    @property
+    def retry_count(self) -> int:
+        """Pages a retry would check again (Result.RETRYABLE_STATUSES)."""
+        return self.unknown_count + self.error_count
 
     def count_of(self, status: str) -> int:
         """How many results have `status` (a key of TALLIES), from the counters."""
@@ -312,6 +322,12 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def line(self) -> int:
+        """The input line naming the page first (a page listed from the wiki: its place)."""
+        first = self.lines.partition(",")[0]
+        return int(first) if first else self.position + 1
 
     @property
     def link_url(self) -> str:

@@ -3,7 +3,7 @@ saved lists and one page's history."""
 
 from django.urls import path
 
-from checks.web import list_views, views
+from checks.web import list_views, token_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("batches/<uuid:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<uuid:pk>/progress/", views.batch_progress, name="batch_progress"),
     path("batches/<uuid:pk>/cancel/", views.batch_cancel_view, name="batch_cancel"),
+    path("batches/<uuid:pk>/rename/", views.batch_rename_view, name="batch_rename"),
+    path("batches/<uuid:pk>/titles.txt", views.batch_titles, name="batch_titles"),
     path("batches/<uuid:pk>/resume/", views.batch_resume_view, name="batch_resume"),
     path("batches/<uuid:pk>/rerun/", views.batch_rerun_view, name="batch_rerun"),
     path("batches/<uuid:pk>/retry/", views.batch_retry_view, name="batch_retry"),
@@ -24,4 +26,6 @@ urlpatterns = [
     path("lists/<int:pk>/edit/", list_views.list_edit, name="list_edit"),
     path("lists/<int:pk>/delete/", list_views.list_delete_view, name="list_delete"),
     path("pages/", list_views.page_history_view, name="page_history"),
+    path("tokens/", token_views.token_list, name="token_list"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

@@ -18,15 +18,19 @@ from checks.batches import (
     batch_cancel,
     batch_create,
     batch_delete,
+    batch_rename,
     batch_rerun,
     batch_resume,
     batch_retry,
 )
-from checks.models import TALLIES, Batch
+from checks.models import NAME_LENGTH, TALLIES, Batch
 from checks.watch.changes import batch_changes
 from checks.web import polling
 from checks.web.forms import BatchForm, HistoryFilterForm
+from checks.web.progress_bar import bar_segments
 
+# The longest search of a batch's results: a title's length.
+SEARCH_LENGTH = 512
 # Results per page of the batch page; a poll sends at most the rest of the page shown.
 RESULTS_PER_PAGE = 100
 HISTORY_PAGE_SIZE = 25
@@ -123,6 +127,19 @@ def batch_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @require_POST
+def batch_rename_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """Give a batch a name of the owner's; an empty one names it after its first pages again."""
+    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    try:
+        batch_rename(batch=batch, name=request.POST.get("name", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Named “{batch.display_name}”.")
+    return redirect(batch)
+
+
+@require_POST
 def batch_resume_view(request: HttpRequest, pk: str) -> HttpResponse:
     """Check the pages a cancelled batch left unchecked, in the same batch."""
     batch = get_object_or_404(Batch, pk=pk, owner=request.user)
@@ -182,16 +199,18 @@ def _home_page(request: HttpRequest, form: BatchForm) -> HttpResponse:
 
 
 def _results_context(request: HttpRequest, batch: Batch, *, poll: bool) -> dict:
-    """The batch page's context for the listing the query asks for (?status=, ?order=)."""
+    """The batch page's context for the listing the query asks for (?status=, ?q=, ?order=);
+    a poll's also says whether the number of result pages (?pages=) has changed."""
     status = request.GET.get("status", "")
     if status not in exports.FILTER_KEYS:
         status = ""
     order = request.GET.get("order", "")
     if order not in RESULT_ORDERS:
         order = "completed"
+    q = request.GET.get("q", "").strip()[:SEARCH_LENGTH]
     page = _number(request, "page", default=1)
-    if status or order != "completed":
-        context = _static_context(batch, page=page, status=status, order=order, rows=not poll)
+    if status or q or order != "completed":
+        context = _static_context(batch, page=page, status=status, q=q, order=order, rows=not poll)
     else:
         cursor = _number(request, "after", default=0) if poll else 0
         context = _live_context(batch, page=page, cursor=cursor)
@@ -201,7 +220,14 @@ def _results_context(request: HttpRequest, batch: Batch, *, poll: bool) -> dict:
         **context,
         "status": status,
         "status_label": status_label,
+        "q": q,
         "order": order,
+        "bar": bar_segments(batch),
+        "quarter": batch.percent // 25 * 25,
+        "name_length": NAME_LENGTH,
+        # A poll swaps the pages' links and, once the batch has settled, its actions, out of band.
+        "oob": poll,
+        "pages_shown": _number(request, "pages", default=1) if poll else context["pages"],
         "poll_seconds": conf.current().poll_seconds,
         "poll_stamp": polling.stamp_make(
             request=request, batch_pk=batch.pk, read_ms=now_ms, login_checked_ms=now_ms
@@ -209,16 +235,22 @@ def _results_context(request: HttpRequest, batch: Batch, *, poll: bool) -> dict:
     }
 
 
-def _static_context(batch: Batch, *, page: int, status: str, order: str, rows: bool) -> dict:
-    """A page of a filtered listing, or of submission order: its rows are not appended as
-    they complete (they would land out of place), so a poll (`rows` False) refreshes only
-    the counts."""
-    count = batch.count_of(status) if status else batch.total
+def _static_context(
+    batch: Batch, *, page: int, status: str, q: str, order: str, rows: bool
+) -> dict:
+    """A page of a filtered or searched listing, or of submission order: its rows are not
+    appended as they complete (they would land out of place), so a poll (`rows` False)
+    refreshes only the counts."""
+    listing = batch.results.with_status(status) if status else batch.results.all()
+    if q:
+        listing = listing.matching(q)
+        count = listing.count()
+    else:
+        count = batch.count_of(status) if status else batch.total
     pages = max(1, -(-count // RESULTS_PER_PAGE))
     page = min(page, pages)
     results = []
     if rows:
-        listing = batch.results.with_status(status) if status else batch.results.all()
         start = (page - 1) * RESULTS_PER_PAGE
         results = list(listing.order_by(*RESULT_ORDERS[order])[start : start + RESULTS_PER_PAGE])
     return {
@@ -282,6 +314,19 @@ def batch_export_json(request: HttpRequest, pk: str) -> HttpResponse:
     return _download(
         request, pk, chunks=exports.json_chunks, extension="json", content_type="application/json"
     )
+
+
+@require_GET
+def batch_titles(request: HttpRequest, pk: str) -> HttpResponse:
+    """The titles of the batch's results, one per line in submission order, as plain text to
+    copy; ?status= narrows them (the batch page's "Copy the missing titles")."""
+    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
+    try:
+        status = exports.status_filter(request.GET.get("status", ""))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    chunks = exports.titles_chunks(batch, status=status)
+    return StreamingHttpResponse(chunks, content_type="text/plain; charset=utf-8")
 
 
 def _download(

@@ -5,16 +5,29 @@ own browser download needs the open internet.
 """
 
 import os
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Page, expect
+
+from checks.models import COUNTER_FIELDS, Batch, Result, name_from_titles
 
 CHROMIUM = os.environ.get("WIKICHECK_CHROMIUM", "/usr/bin/chromium")
 # Long enough for a slow CI machine, short enough that a broken page fails fast.
 EXPECT_TIMEOUT_MS = 15_000
 
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+# Where batch_stored() says its pages are: nothing is asked of it.
+WIKI = "https://en.wikipedia.org/wiki/"
+API = "https://en.wikipedia.org/w/api.php"
+CHECK_MS = 120
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -103,3 +116,73 @@ def log_in(page: Page, *, username: str, password: str) -> Page:
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Check Wikipedia pages")).to_be_visible()
     return page
+
+
+def session_open(page: Page, *, user, base_url: str) -> Page:
+    """Log `user` in by handing the browser a session cookie, without the login form: for tests
+    about other pages that log in once per test, many times over (the accessibility scan)."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}]
+    )
+    return page
+
+
+class Row(NamedTuple):
+    """One result of a batch stored already settled, as a check would have left it."""
+
+    title: str
+    status: str
+    http_status: int | None = None
+    error: str = ""
+    redirect_target: str = ""
+    disambiguation: bool = False
+
+
+def batch_stored(owner, rows: list[Row], *, status: str = "finished", **fields) -> Batch:
+    """A batch of `rows` stored as the engine leaves one, its counters added up, without
+    checking anything: `status` "running" with pending rows, or "finished" or "cancelled"."""
+    checked = [row for row in rows if row.status in Result.CHECKED_STATUSES]
+    statuses = Counter(row.status for row in rows)
+    batch = Batch.objects.create(
+        owner=owner,
+        wiki=WIKI,
+        total=len(rows),
+        status=status,
+        finished_at=None if status == Batch.Status.RUNNING else timezone.now(),
+        entries_name=name_from_titles([row.title for row in rows], total=len(rows)),
+        done=len(checked),
+        cancelled_count=statuses[Result.Status.CANCELLED],
+        redirect_count=sum(1 for row in checked if row.redirect_target),
+        disambiguation_count=sum(1 for row in checked if row.disambiguation),
+        checked_ms=CHECK_MS * len(checked),
+        **{field: statuses[key] for key, field in COUNTER_FIELDS.items()},
+        **fields,
+    )
+    completion = iter(range(1, len(checked) + 1))
+    Result.objects.bulk_create(
+        _result(batch, position, row, completion) for position, row in enumerate(rows)
+    )
+    return batch
+
+
+def _result(batch: Batch, position: int, row: Row, completion: Iterator[int]) -> Result:
+    settled = row.status in Result.CHECKED_STATUSES
+    return Result(
+        batch=batch,
+        position=position,
+        url=WIKI + row.title.replace(" ", "_"),
+        title=row.title,
+        # A page request has an HTTP status; the others were looked up through the API.
+        api_url="" if row.http_status else API,
+        status=row.status,
+        http_status=row.http_status,
+        error=row.error,
+        redirect_target=row.redirect_target,
+        disambiguation=row.disambiguation,
+        elapsed_ms=CHECK_MS if settled else None,
+        checked_at=timezone.now() if settled else None,
+        completion_order=next(completion) if settled else None,
+    )

@@ -14,6 +14,19 @@ from tests.support import ROOT
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SEED_PAGES = ["Ocean", "Island", "this_page_does_not_exist", "Shark"]
+# A batch with something of everything to picture: missing pages, a failure, a redirect and a
+# disambiguation page (fakewiki/README.md).
+PROBLEM_PAGES = [
+    "Ocean",
+    "Coral reef",
+    "Missing lagoon",
+    "Redirect to Island",
+    "Mercury",
+    "Missing atoll",
+    "Fault:500",
+    "Shark",
+    "Missing seamount",
+]
 # A batch page that still polls asks again every second; this long without a poll means done.
 QUIET_MS = 3_000
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -25,7 +38,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 def batch_submit(page: Page, titles: list[str]) -> str:
     """Submit `titles` through the home form; return the path of the batch page it lands on."""
     page.locator("#id_urls").fill("\n".join(titles))
-    page.get_by_role("button", name="Check pages").click()
+    page.get_by_role("button", name=re.compile(r"^Check \d+ pages?$")).click()
     expect(page).to_have_url(re.compile(r"/batches/[0-9a-f-]{36}/$"))
     return re.sub(r"^https?://[^/]+", "", page.url)
 
@@ -83,7 +96,9 @@ def test_a_batch_shows_live_progress_to_100_percent_then_stops_polling(logged_in
     expect(page.locator("#results-body .badge-missing")).to_have_count(1)
     assert polls, "the page never polled while the batch ran"
     # Loaded while the batch ran, the tab title is brought up to date by the polls.
-    expect(page).to_have_title("Done · Batch of 4 pages · wikicheck")
+    expect(page).to_have_title(
+        "Done · Ocean, Island, this page does not exist and 1 more · wikicheck"
+    )
     assert_polling_stopped(page)
 
 
@@ -110,7 +125,7 @@ def test_the_csv_link_downloads_every_result_with_a_byte_order_mark(logged_in_pa
     expect_settled(page)
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="CSV", exact=True).click()
+        page.get_by_role("link", name="Download CSV").click()
     path = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(path)
 
@@ -153,22 +168,39 @@ def test_staff_see_the_batch_in_the_admin_changelist(staff_page):
 # --- Screenshots for the README ------------------------------------------------------------------
 
 
-def test_screenshots_of_the_submit_and_batch_pages(logged_in_page, fake_wiki, tmp_path):
+def test_screenshots_of_the_pages(logged_in_page, fake_wiki, tmp_path):
     # The README's pictures are refreshed only on request, so a test run leaves the tree clean.
     folder = SCREENSHOTS if os.environ.get("WIKICHECK_SCREENSHOTS") == "1" else tmp_path
-    page = logged_in_page
-    fake_wiki.latency_ms = 100
     folder.mkdir(parents=True, exist_ok=True)
+    page = logged_in_page
+    fake_wiki.latency_ms = 500
+    shots = ("submit", "running", "batch", "batch-phone", "history", "history-phone")
 
-    page.locator("#id_urls").fill("\n".join(SEED_PAGES))
+    # Page by page, 8 at a time: seconds of a running batch to picture.
+    page.locator("#id_urls").fill("\n".join(f"Atoll {n}" for n in range(48)))
+    page.get_by_text("More options").click()
+    page.locator("input[name=mode][value=page]").check()
+    page.get_by_role("button", name=re.compile(r"^Check \d+ pages?$")).click()
+    page.wait_for_event("response", predicate=lambda r: _is_poll(r.request) and r.status == 200)
+    page.screenshot(path=folder / "running.png", full_page=True)
+    page.get_by_role("button", name="Cancel batch").click()
+    fake_wiki.latency_ms = 100
+    page.get_by_role("link", name="New check").click()
+    page.locator("#id_urls").fill("\n".join(PROBLEM_PAGES))
+    page.locator("#id_name").fill("Reef articles to write")
     page.screenshot(path=folder / "submit.png", full_page=True)
-    page.get_by_role("button", name="Check pages").click()
+    page.get_by_role("button", name=re.compile(r"^Check \d+ pages?$")).click()
     expect_settled(page)
     page.screenshot(path=folder / "batch.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=folder / "batch-phone.png", full_page=True)
+    page.get_by_role("link", name="History").click()
+    page.screenshot(path=folder / "history-phone.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=folder / "history.png", full_page=True)
 
-    assert _is_png(folder / "submit.png")
-    assert _is_png(folder / "batch.png")
-    expect(page.get_by_role("button", name="Cancel batch")).to_have_count(0)
+    assert all(_is_png(folder / f"{shot}.png") for shot in shots)
+    expect(page.get_by_role("link", name="Reef articles to write")).to_be_visible()
 
 
 def _is_png(path: Path) -> bool:
