@@ -27,6 +27,13 @@ def revoke_url(token: ApiToken) -> str:
 
 
 @pytest.mark.django_db
+def test_the_page_asks_for_the_new_token_s_name(user_client):
+    page = user_client.get(TOKENS_URL).content.decode()
+
+    assert re.search(r'<label for="id_name">[^<]+</label>\s*<input type="text" name="name"', page)
+
+
+@pytest.mark.django_db
 def test_making_a_token_shows_its_key_which_calls_the_api_as_the_user(user_client, user):
     response = make(user_client)
 
