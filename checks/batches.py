@@ -1,12 +1,9 @@
 """The batch operations: create (within the owner's quotas, from entries or from a list that
 lives on the wiki), cancel, re-run, retry and delete."""
 
-import math
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
@@ -30,20 +27,10 @@ from checks.intake.titles import title_invalid_reason
 from checks.models import NAME_LENGTH, NAMED_ENTRIES, Batch, Result, SavedList, name_from_titles
 from checks.probe.hosts import url_allowed
 from checks.probe.mediawiki import api_endpoint
+from checks.quotas import quota_check
 
-# How soon to ask again when too many pages wait: about when a good part of them is done.
-PENDING_RETRY_SECONDS = 60
-HOUR = timedelta(hours=1)
 # The API reads titles=A|B as two titles: a title holding it cannot be asked about.
 API_TITLE_SEPARATOR = "|"
-
-
-class QuotaExceeded(ValueError):
-    """A submission over its owner's limit; nothing was stored. `retry_after` is in seconds."""
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class HostsNotAllowed(ValueError):
@@ -71,19 +58,14 @@ def batch_create(
 
     In API mode each page on a wiki with a configured API is looked up there, titles MediaWiki
     forbids included (the API says why); the others, and every page in page mode, get a request
-    of their own. A forbidden title no API is asked about is stored as invalid at once, and a
-    batch of nothing else is finished. A `source`'s pages (in place of `entries`) are stored
-    with their outcomes, the batch finished. Raises QuotaExceeded, storing nothing, when the
-    owner is over a per-user limit.
+    of their own. A forbidden title no API is asked about is stored as invalid at once, a
+    `source`'s pages (in place of `entries`) with their outcomes, and a batch of nothing else
+    is finished. Raises QuotaExceeded, storing nothing, when the owner is over a per-user limit.
     """
-    if source is not None:
-        rows = _source_rows(source)
-    elif entries:
-        rows = _rows(entries, api_paths=conf.current().api_paths if mode == Batch.Mode.API else ())
-    else:
-        raise ValueError("A batch needs at least one page.")
+    rows = _new_rows(entries=entries, source=source, mode=mode)
     settled = [row for row in rows if row.status != Result.Status.PENDING]
     finished = len(settled) == len(rows)
+    titles = [row.title for row in rows[:NAMED_ENTRIES]]
     with write_transaction():
         quota_check(owner=owner, pages=len(rows) - len(settled))
         batch = Batch.objects.create(
@@ -96,9 +78,7 @@ def batch_create(
             parent=parent,
             saved_list=saved_list,
             name=name,
-            entries_name=name_from_titles(
-                [row.title for row in rows[:NAMED_ENTRIES]], total=len(rows)
-            ),
+            entries_name=name_from_titles(titles, total=len(rows)),
             status=Batch.Status.FINISHED if finished else Batch.Status.RUNNING,
             finished_at=timezone.now() if finished else None,
             **(source.batch_fields() if source else {}),
@@ -109,6 +89,15 @@ def batch_create(
             # Workers in this or another thread must only look once the rows are committed.
             transaction.on_commit(lambda: backend().work_submitted(batch_id=batch.pk))
     return batch
+
+
+def _new_rows(*, entries: Sequence[Entry], source: SourcePages | None, mode: str) -> list[NewRow]:
+    """The batch's rows: a `source`'s pages if it has one, else its entries'."""
+    if source is not None:
+        return _source_rows(source)
+    if entries:
+        return _rows(entries, api_paths=conf.current().api_paths if mode == Batch.Mode.API else ())
+    raise ValueError("A batch needs at least one page.")
 
 
 def _rows(entries: Sequence[Entry], *, api_paths: Sequence) -> list[NewRow]:
@@ -295,60 +284,3 @@ def _hosts_refused(urls: Iterable[str]) -> list[str]:
         for scheme, netloc in origins
         if not url_allowed(f"{scheme}://{netloc}/", patterns=patterns)
     ]
-
-
-# --- Quotas --------------------------------------------------------------------------------------
-
-
-def quota_check(*, owner: AbstractBaseUser, pages: int, new_batch: bool = True) -> None:
-    """Raise QuotaExceeded if `owner` may not queue a batch of `pages` pages now (or, without
-    `new_batch`, `pages` more pages of a batch they have).
-
-    Call it inside the transaction that stores the batch: it locks the owner's row (on
-    PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at a time), so two
-    submissions at once cannot both slip under a limit.
-    """
-    get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
-    _pending_check(owner=owner, pages=pages)
-    if new_batch:
-        _hourly_check(owner=owner)
-
-
-def _pending_check(*, owner: AbstractBaseUser, pages: int) -> None:
-    limit = conf.current().user_max_pending
-    if not limit:
-        return
-    waiting = Batch.objects.filter(owner=owner).pages_waiting()
-    if waiting + pages > limit:
-        raise QuotaExceeded(
-            f"You have {waiting:,} pages waiting to be checked; at most {limit:,} may wait. "
-            f"This batch of {pages:,} would exceed it: wait for some to finish, or cancel a "
-            "batch.",
-            retry_after=PENDING_RETRY_SECONDS,
-        )
-
-
-def _hourly_check(*, owner: AbstractBaseUser) -> None:
-    limit = conf.current().user_batches_per_hour
-    if not limit:
-        return
-    now = timezone.now()
-    recent = Batch.objects.filter(owner=owner, created_at__gt=now - HOUR)
-    count = recent.count()
-    if count < limit:
-        return
-    # Below the limit again once the batch `limit` places before the next one leaves the hour.
-    newest_first = recent.order_by("-created_at").values_list("created_at", flat=True)
-    freed_at = newest_first[limit - 1] + HOUR
-    seconds = max(math.ceil((freed_at - now).total_seconds()), 1)
-    raise QuotaExceeded(
-        f"You have submitted {count:,} batches in the last hour; at most {limit:,} are "
-        f"allowed. Try again in {_duration(seconds)}.",
-        retry_after=seconds,
-    )
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 120:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"

@@ -268,7 +268,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 WIKICHECK_POLL_SECONDS = env_float("WIKICHECK_POLL_SECONDS", 1)  # checks/web/polling.py
 # Per-user limits, 0 for none; over either, nothing is stored and the answer is 429
-# (checks/batches.py).
+# (checks/quotas.py).
 WIKICHECK_USER_MAX_PENDING = env_int("WIKICHECK_USER_MAX_PENDING", 50000)
 if 0 < WIKICHECK_USER_MAX_PENDING < WIKICHECK_MAX_BATCH:
     raise ImproperlyConfigured(

@@ -15,8 +15,9 @@ from checks.api.list_serializers import (
     run_links,
 )
 from checks.api.serializers import form_errors
-from checks.batches import HostsNotAllowed, QuotaExceeded
+from checks.batches import HostsNotAllowed
 from checks.models import SavedList
+from checks.quotas import QuotaExceeded
 from checks.watch.lists import (
     NameTaken,
     RunRefused,

@@ -22,7 +22,6 @@ from checks.api.serializers import (
     form_errors,
 )
 from checks.batches import (
-    QuotaExceeded,
     batch_cancel,
     batch_create,
     batch_delete,
@@ -33,8 +32,9 @@ from checks.batches import (
 )
 from checks.exports import result_data, results_in_order, status_filter
 from checks.models import Batch
+from checks.quotas import QuotaExceeded
 from checks.watch.changes import batch_changes
-from checks.web import views
+from checks.web import export_views
 from checks.web.forms import BatchForm
 
 
@@ -114,14 +114,14 @@ def batch_retry_view(request: HttpRequest, pk: str) -> JsonResponse:
 def batch_export_csv(request: HttpRequest, pk: str) -> HttpResponse:
     """The batch page's CSV download, for token clients too; ?status= narrows it."""
     _status(request)  # refused here, in JSON, rather than by the page's view
-    return views.batch_export_csv(request, pk)
+    return export_views.batch_export_csv(request, pk)
 
 
 @api_view("GET")
 def batch_export_json(request: HttpRequest, pk: str) -> HttpResponse:
     """The batch page's JSON download, for token clients too; ?status= narrows it."""
     _status(request)
-    return views.batch_export_json(request, pk)
+    return export_views.batch_export_json(request, pk)
 
 
 @api_view("GET", public=True)

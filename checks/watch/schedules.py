@@ -11,8 +11,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from checks.batches import HostsNotAllowed, QuotaExceeded
+from checks.batches import HostsNotAllowed
 from checks.models import Batch, SavedList
+from checks.quotas import QuotaExceeded
 from checks.watch.lists import RunRefused, list_run
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,5 @@
 """The submission form: pasted or uploaded lines in, a list of distinct normalized entries out
-(titles MediaWiki forbids among them, counted), and how the pages lay its fields out; and the
-filters of the history page."""
+(titles MediaWiki forbids among them, counted), and how the pages lay its fields out."""
 
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -14,7 +13,6 @@ from checks.intake.parsing import EXAMPLE_WIKI, Entry, entries_merge, entry_pars
 from checks.intake.reading import UnreadableText, file_lines, lines_numbered
 from checks.intake.sources import SourcePages, SourceUnreadable, namespaces_parse, source_read
 from checks.models import NAME_LENGTH, Batch
-from checks.web.search import HistorySearch, history_search
 
 # How many line errors are spelled out; more would bury the form.
 MAX_ERRORS_SHOWN = 10
@@ -304,51 +302,3 @@ class BatchForm(forms.Form):
             f"{self.invalid_lines:,} lines are not valid titles; they are listed as invalid "
             "titles in the batch."
         )
-
-
-class HistoryFilterForm(forms.Form):
-    """The history page's GET filters; each one left empty (or invalid) filters nothing."""
-
-    q = forms.CharField(
-        label="Name, page URL or title contains", required=False, max_length=200, strip=True
-    )
-    status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any"), *Batch.Status.choices]
-    )
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    # The last search's outcome, for the page to say how far back it got; None without one.
-    search: HistorySearch | None = None
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error(
-                "until", f"“To” is before “From”: pick a To date on or after {since.isoformat()}."
-            )
-        return cleaned
-
-    def batches(self, batches):
-        """`batches` narrowed by the valid filters: a queryset, or with a search, the list of
-        matching batches found within WIKICHECK_SEARCH_BUDGET_MS (see `search`)."""
-        self.is_valid()
-        filters = self.cleaned_data
-        if filters.get("status"):
-            batches = batches.filter(status=filters["status"])
-        batches = batches.created_between(since=filters.get("since"), until=filters.get("until"))
-        if filters.get("q"):
-            self.search = history_search(
-                batches=batches, text=filters["q"], budget_ms=conf.current().search_budget_ms
-            )
-            return self.search.batches
-        return batches
-
-    @property
-    def is_filtering(self) -> bool:
-        return any(self.data.get(name) for name in self.fields)

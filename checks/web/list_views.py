@@ -12,9 +12,10 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checks.batches import HostsNotAllowed, QuotaExceeded
+from checks.batches import HostsNotAllowed
 from checks.intake.reading import lines_numbered
 from checks.models import Batch, SavedList
+from checks.quotas import QuotaExceeded
 from checks.watch.chart import RUNS_CHARTED, runs_chart
 from checks.watch.history import page_history
 from checks.watch.lists import (

@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,7 +14,6 @@ from django_htmx.http import HTMX_STOP_POLLING
 
 from checks import conf, exports
 from checks.batches import (
-    QuotaExceeded,
     batch_cancel,
     batch_create,
     batch_delete,
@@ -24,9 +23,11 @@ from checks.batches import (
     batch_retry,
 )
 from checks.models import NAME_LENGTH, TALLIES, Batch
+from checks.quotas import QuotaExceeded
 from checks.watch.changes import batch_changes
 from checks.web import polling
-from checks.web.forms import BatchForm, HistoryFilterForm
+from checks.web.forms import BatchForm
+from checks.web.history_forms import HistoryFilterForm
 from checks.web.progress_bar import bar_segments
 
 # The longest search of a batch's results: a title's length.
@@ -290,54 +291,3 @@ def _number(request: HttpRequest, name: str, *, default: int) -> int:
         return max(int(request.GET.get(name, default)), default)
     except ValueError:
         return default
-
-
-# --- Exports -------------------------------------------------------------------------------------
-
-
-@require_GET
-def batch_export_csv(request: HttpRequest, pk: str) -> HttpResponse:
-    """Download the batch's results as CSV, streamed in submission order; ?status= narrows them."""
-    return _download(
-        request,
-        pk,
-        chunks=exports.csv_chunks,
-        extension="csv",
-        content_type="text/csv; charset=utf-8",
-    )
-
-
-@require_GET
-def batch_export_json(request: HttpRequest, pk: str) -> HttpResponse:
-    """Download the batch and its results as one JSON document, streamed in submission order;
-    ?status= narrows the results."""
-    return _download(
-        request, pk, chunks=exports.json_chunks, extension="json", content_type="application/json"
-    )
-
-
-@require_GET
-def batch_titles(request: HttpRequest, pk: str) -> HttpResponse:
-    """The titles of the batch's results, one per line in submission order, as plain text to
-    copy; ?status= narrows them (the batch page's "Copy the missing titles")."""
-    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
-    try:
-        status = exports.status_filter(request.GET.get("status", ""))
-    except ValueError as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    chunks = exports.titles_chunks(batch, status=status)
-    return StreamingHttpResponse(chunks, content_type="text/plain; charset=utf-8")
-
-
-def _download(
-    request: HttpRequest, pk: str, *, chunks: Callable, extension: str, content_type: str
-) -> HttpResponse:
-    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
-    try:
-        status = exports.status_filter(request.GET.get("status", ""))
-    except ValueError as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    response = StreamingHttpResponse(chunks(batch, status=status), content_type=content_type)
-    filename = exports.export_filename(batch, extension, status=status)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from checks.batches import (
-    QuotaExceeded,
     batch_cancel,
     batch_create,
     batch_rename,
@@ -20,6 +19,7 @@ from checks.intake.parsing import Entry, entry_parse
 from checks.intake.sources import SourceName, SourcePages
 from checks.models import NAME_LENGTH, Batch, Result
 from checks.probe.outcome import Outcome, Verdict
+from checks.quotas import QuotaExceeded
 
 WIKI = "https://en.wikipedia.org/wiki/"
 

@@ -10,11 +10,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from checks.batches import QuotaExceeded, batch_create
+from checks.batches import batch_create
 from checks.engine.backends.base import Backend
 from checks.engine.backends.threads import ThreadsBackend
 from checks.intake.parsing import Entry
 from checks.models import ApiToken, Batch, Result
+from checks.quotas import QuotaExceeded
 
 WIKI = "https://en.wikipedia.org/wiki/"
 

@@ -16,7 +16,7 @@ from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
 from checks import conf
-from checks.batches import HostsNotAllowed, QuotaExceeded, batch_cancel, batch_create
+from checks.batches import HostsNotAllowed, batch_cancel, batch_create
 from checks.engine.heartbeat import process_start
 from checks.intake.reading import UnreadableText, text_decode
 from checks.management.commands._exits import (
@@ -31,6 +31,7 @@ from checks.management.commands._lists import changes_told, list_start
 from checks.management.commands._output import results_write
 from checks.management.commands._summary import interruption_told, summary_told
 from checks.models import Batch, CheckProcess, Result
+from checks.quotas import QuotaExceeded
 from checks.watch.lists import RunRefused
 from checks.web.forms import BatchForm
 

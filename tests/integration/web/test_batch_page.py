@@ -246,7 +246,7 @@ def test_a_search_that_finds_nothing_says_so(user_client, user):
     html = page_of(user_client, batch, "?q=Zebra")
 
     assert shown_titles(html) == []
-    assert "No result’s title or URL contains “Zebra”." in html
+    assert "No result\N{RIGHT SINGLE QUOTATION MARK}s title or URL contains “Zebra”." in html
 
 
 def test_the_first_column_is_the_input_line(user_client, user, settings):
