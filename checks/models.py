@@ -189,6 +189,12 @@ class Batch(models.Model):
         return self.unknown_count + self.error_count + self.invalid_count
 
     @property
+    def has_problems(self) -> bool:
+        """Some page is missing or said nothing sure: a finished batch must not look like a
+        success (its badge is amber, not green)."""
+        return bool(self.missing_count or self.attention_count)
+
+    @property
     def retry_count(self) -> int:
         """Pages a retry would check again (Result.RETRYABLE_STATUSES)."""
         return self.unknown_count + self.error_count

@@ -220,3 +220,17 @@ def test_the_history_takes_as_many_queries_for_25_batches_as_for_one(
         page = history_page(user_client)
 
     assert page.count('<th scope="row">') == 25
+
+
+@pytest.mark.django_db
+def test_a_finished_batch_with_problems_does_not_look_like_a_success(user_client, user):
+    problems = batch_made(user, status="finished", done=1, missing_count=1)
+    clean = batch_made(user, status="finished", done=1, exists_count=1)
+
+    page = history_page(user_client)
+
+    rows = re.findall(r"<tr>.*?</tr>", page, flags=re.DOTALL)
+    (problems_row,) = [row for row in rows if problems.get_absolute_url() in row]
+    (clean_row,) = [row for row in rows if clean.get_absolute_url() in row]
+    assert "badge-finished badge-problems" in problems_row
+    assert "badge-problems" not in clean_row
