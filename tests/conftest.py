@@ -184,12 +184,14 @@ def pytest_collection_modifyitems(config, items):
         layer = item.path.relative_to(tests).parts[0]
         if layer in _LAYERS:
             item.add_marker(layer)
-    # A test whose servers keep their own SQLite database would run again, unchanged, in the
-    # PostgreSQL pass.
+    # A test whose servers keep their own SQLite database, or that checks only markup, would run
+    # again, unchanged, in the PostgreSQL pass.
     if not django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         for item in items:
             if item.get_closest_marker("own_sqlite"):
                 item.add_marker(pytest.mark.skip(reason="its own SQLite database: the SQLite pass"))
+            elif item.get_closest_marker("markup"):
+                item.add_marker(pytest.mark.skip(reason="markup only: the SQLite pass"))
     # The long tests go first, so that parallel test processes (pytest-xdist) do not end the run
     # waiting for one of them started last.
     items.sort(key=lambda item: item.get_closest_marker("system") is None)

@@ -18,7 +18,7 @@ from checks.models import ApiToken
 from checks.watch.lists import list_save
 from tests.browser.conftest import EXPECT_TIMEOUT_MS, WIKI, Row, batch_stored, session_open
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.markup, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 SCHEMES = ("light", "dark")

@@ -473,6 +473,7 @@ def stored_batches(env: dict[str, str]) -> list[tuple[str, str]]:
         return db.execute("select status, owner_id from checks_batch").fetchall()
 
 
+@pytest.mark.own_sqlite
 def test_the_cli_checks_pages_piped_through_stdin(cli_env):
     done = manage("checkpages", "-", "--user", "scripter", env=cli_env, stdin=SEED_PAGES)
 
@@ -487,6 +488,7 @@ def test_the_cli_checks_pages_piped_through_stdin(cli_env):
     assert [status for status, _ in stored_batches(cli_env)] == ["finished"]
 
 
+@pytest.mark.own_sqlite
 def test_the_cli_fails_on_a_status_with_1_and_a_plain_message_after_the_results(cli_env):
     done = manage(
         *("checkpages", "-", "--user", "scripter", "--fail-on", "missing"),
@@ -500,6 +502,7 @@ def test_the_cli_fails_on_a_status_with_1_and_a_plain_message_after_the_results(
     assert "CommandError" not in done.stderr
 
 
+@pytest.mark.own_sqlite
 def test_the_cli_exits_with_2_on_a_bad_line_and_stores_nothing(cli_env):
     done = manage(
         "checkpages",
@@ -519,6 +522,7 @@ def test_the_cli_exits_with_2_on_a_bad_line_and_stores_nothing(cli_env):
 @pytest.mark.parametrize(
     ("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
 )
+@pytest.mark.own_sqlite
 def test_the_cli_stops_on_ctrl_c_or_sigterm_storing_its_checks_in_flight(
     cli_env, fake_wiki, tmp_path, stop, exit_code
 ):
@@ -561,6 +565,7 @@ def checked_count(env: dict[str, str]) -> int:
     return row[0] if row else 0
 
 
+@pytest.mark.own_sqlite
 def test_the_cli_writes_what_it_checked_to_its_output_on_ctrl_c(cli_env, fake_wiki, tmp_path):
     fake_wiki.latency_ms = 300
     path, output = tmp_path / "pages.txt", tmp_path / "results.json"
@@ -595,6 +600,7 @@ def test_the_cli_writes_what_it_checked_to_its_output_on_ctrl_c(cli_env, fake_wi
     )
 
 
+@pytest.mark.own_sqlite
 def test_the_cli_ends_quietly_when_its_reader_stops_early(cli_env, tmp_path):
     path = tmp_path / "pages.txt"
     # Three chunks of output: whatever the first write does, a later one finds the pipe closed.
