@@ -98,6 +98,10 @@ class _Writer:
         for ticket in tickets:
             ticket.error = error
             ticket.done.set()
+        with _stored:
+            global _stores
+            _stores += 1
+            _stored.notify_all()
 
 
 def _give_back(*, rows: list[ClaimedRow]) -> None:
@@ -113,6 +117,10 @@ def _give_back(*, rows: list[ClaimedRow]) -> None:
     finally:
         connection.close()
 
+
+# How many rounds this process's writer has stored, for those waiting on its progress.
+_stored = threading.Condition()
+_stores = 0
 
 # Reentrant: a signal handler may hand in rows while its thread is in here.
 _lock = threading.RLock()
@@ -135,6 +143,15 @@ def writer_flush(*, timeout: float | None = None) -> None:
         writer = _writer if _writer is not None and _writer.pid == os.getpid() else None
     if writer is not None:
         writer.submit(Ticket()).done.wait(timeout)
+
+
+def stores_wait(*, after: int, timeout: float) -> int:
+    """How many rounds the writer of this process has stored, once more than `after` or once
+    `timeout` has passed: a process that checks its own batch (checkpages) learns at once that
+    a round was stored, instead of polling the database at an interval."""
+    with _stored:
+        _stored.wait_for(lambda: _stores > after, timeout=timeout)
+        return _stores
 
 
 def _writer_get() -> _Writer:

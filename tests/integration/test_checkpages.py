@@ -374,16 +374,16 @@ def test_quiet_writes_nothing_to_stderr_even_on_a_terminal(fake_wiki, user, page
 
 @pytest.fixture
 def ctrl_c_once(monkeypatch):
-    """The command's first pause for the workers is interrupted as by Ctrl-C."""
-    pauses, real_sleep = [], checkpages.sleep
+    """The command's first wait for the workers is interrupted as by Ctrl-C."""
+    waits, real_wait = [], checkpages.stores_wait
 
-    def pause(seconds: float) -> None:
-        pauses.append(seconds)
-        if len(pauses) == 1:
+    def wait(**kwargs) -> int:
+        waits.append(kwargs)
+        if len(waits) == 1:
             raise KeyboardInterrupt
-        real_sleep(seconds)
+        return real_wait(**kwargs)
 
-    monkeypatch.setattr(checkpages, "sleep", pause)
+    monkeypatch.setattr(checkpages, "stores_wait", wait)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -121,10 +121,10 @@ def test_with_celery_the_runs_are_left_to_the_workers(ocean_list, celery_broker)
 def test_ctrl_c_cancels_the_runs_still_going_and_exits_with_130(ocean_list, fake_wiki, monkeypatch):
     fake_wiki.latency_ms = 300
 
-    def interrupt(seconds: float) -> None:
+    def interrupt(**kwargs) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runlists, "sleep", interrupt)
+    monkeypatch.setattr(runlists, "stores_wait", interrupt)
 
     with pytest.raises(CommandError) as failure:
         runlists_run("--due")

@@ -5,7 +5,6 @@ import sys
 from argparse import ArgumentTypeError
 from contextlib import suppress
 from pathlib import Path
-from time import sleep
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -18,6 +17,7 @@ from tqdm import tqdm
 from checks import conf
 from checks.batches import HostsNotAllowed, batch_cancel, batch_create
 from checks.engine.heartbeat import process_start
+from checks.engine.writer import stores_wait
 from checks.intake.reading import UnreadableText, text_decode
 from checks.management.commands._exits import (
     EXIT_USAGE,
@@ -41,9 +41,8 @@ FAIL_ON_STATUSES = (
     *(status.value for status in Result.CHECKED_STATUSES if status != Result.Status.EXISTS),
     "disambiguation",
 )
-# The database is polled for progress, quickly at first and then at most this often: the
-# command waits for the workers, it has nothing to hurry.
-POLL_FIRST_SECONDS = 0.05
+# The batch is read again each time this process's writer stores a round of outcomes, and at
+# least this often (a batch checked elsewhere: Celery workers, another process's pool).
 POLL_MAX_SECONDS = 1.0
 # Exit codes besides _exits': 1 is left to --fail-on and --fail-on-change, so a script can tell
 # "pages are missing" or "pages changed" from a mistake.
@@ -193,8 +192,9 @@ class Command(PlainExitCommand):
         return batch
 
     def _wait(self, batch: Batch, *, progress: bool) -> None:
-        """Poll the batch until it is settled, drawing a progress bar if asked to."""
-        interval = POLL_FIRST_SECONDS
+        """Read the batch again as its outcomes are stored until it is settled, drawing a
+        progress bar if asked to."""
+        stores = 0
         # tqdm draws with carriage returns; the command's stderr wrapper would add line endings.
         bar = tqdm(total=batch.total, unit="page", file=self.stderr._out, disable=not progress)
         with bar:
@@ -203,8 +203,7 @@ class Command(PlainExitCommand):
                 bar.update(batch.total - batch.pending_count - bar.n)
                 if batch.is_settled:
                     return
-                sleep(interval)
-                interval = min(interval * 2, POLL_MAX_SECONDS)
+                stores = stores_wait(after=stores, timeout=POLL_MAX_SECONDS)
 
 
 class FileBatchForm(BatchForm):

@@ -2,7 +2,6 @@
 threads backend, its changes counted and the e-mails and webhooks they call for sent."""
 
 from datetime import datetime
-from time import sleep
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -13,12 +12,13 @@ from checks.batches import batch_cancel
 from checks.engine.backends import backend
 from checks.engine.backends.threads import ThreadsBackend
 from checks.engine.heartbeat import process_start
+from checks.engine.writer import stores_wait
 from checks.management.commands._exits import (
     Terminated,
     interrupted_exit,
     terminate_interrupts,
 )
-from checks.management.commands.checkpages import POLL_FIRST_SECONDS, POLL_MAX_SECONDS
+from checks.management.commands.checkpages import POLL_MAX_SECONDS
 from checks.models import Batch, CheckProcess, SavedList
 from checks.watch.deliveries import deliveries_send
 from checks.watch.notices import runs_notice
@@ -85,8 +85,9 @@ class Command(BaseCommand):
             )
 
     def _settle(self, runs: list[Batch]) -> None:
-        """Poll the runs until each is settled; interrupted, cancel those still going."""
-        waiting, interval = list(runs), POLL_FIRST_SECONDS
+        """Read the runs again as outcomes are stored until each is settled; interrupted,
+        cancel those still going."""
+        waiting, stores = list(runs), 0
         try:
             with terminate_interrupts():
                 while waiting:
@@ -94,8 +95,7 @@ class Command(BaseCommand):
                         batch.refresh_from_db()
                     waiting = [batch for batch in waiting if not batch.is_settled]
                     if waiting:
-                        sleep(interval)
-                        interval = min(interval * 2, POLL_MAX_SECONDS)
+                        stores = stores_wait(after=stores, timeout=POLL_MAX_SECONDS)
         except (KeyboardInterrupt, Terminated) as exc:
             cancelled = sum(batch_cancel(batch=batch) for batch in waiting)
             raise CommandError(

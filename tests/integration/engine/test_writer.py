@@ -1,6 +1,8 @@
 """The writer thread (engine/writer.py): outcomes stored many to a transaction, stored again after
 a failed transaction, and given back to the queue when they cannot be stored at all."""
 
+import threading
+
 import pytest
 from django.db import OperationalError
 
@@ -54,3 +56,27 @@ def test_outcomes_that_cannot_be_stored_go_back_to_the_queue(monkeypatch, no_pau
         outcomes_submit([(row, outcome()) for row in rows]).wait()
 
     assert set(batch.results.values_list("status", flat=True)) == {"pending"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiter_learns_of_a_stored_round_without_waiting_out_its_timeout():
+    make_batch(1)
+    (claim,) = results_claim(units=1, api_limit=50)
+    before = writer.stores_wait(after=-1, timeout=0)
+    waited = {}
+    waiter = threading.Thread(
+        target=lambda: waited.update(stores=writer.stores_wait(after=before, timeout=60))
+    )
+    waiter.start()
+
+    outcomes_submit([(claim.rows[0], outcome())]).wait()
+    waiter.join(timeout=30)
+
+    assert not waiter.is_alive()
+    assert waited["stores"] > before
+
+
+def test_a_waiter_with_nothing_stored_returns_at_its_timeout():
+    before = writer.stores_wait(after=-1, timeout=0)
+
+    assert writer.stores_wait(after=before, timeout=0.01) == before
