@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import traceback
 
 from django.db import connection
 
@@ -18,6 +19,16 @@ def parser_build() -> argparse.ArgumentParser:
     return parser
 
 
+def scenario_run(name: str, *, quick: bool) -> list[Figure]:
+    """A scenario's figures; one that breaks is a failed figure saying how, and the others
+    still run, so that one run reports every scenario."""
+    try:
+        return SCENARIOS[name](quick=quick)
+    except Exception as exc:
+        traceback.print_exc()
+        return [Figure(name, "ran to the end", f"{type(exc).__name__}: {exc}", "True", False)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the scenarios named in `argv` (all by default); 1 if any figure missed its target."""
     parser = parser_build()
@@ -31,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: list[Figure] = []
     for name in arguments.scenarios or SCENARIOS:
-        figures += SCENARIOS[name](quick=arguments.quick)
+        figures += scenario_run(name, quick=arguments.quick)
     backend().shutdown(wait=True)
     engine = connection.display_name
     heading = f"wikicheck benchmark on {os.cpu_count()} cores, {engine}, fake wiki on 127.0.0.1"

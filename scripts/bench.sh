@@ -24,8 +24,10 @@ for scenario in "${scenarios[@]}"; do
   if [ "$scenario" = celery ]; then celery=1; else on_sqlite+=("$scenario"); fi
 done
 
+# Every scenario runs and reports its figures; the script fails at the end if one missed.
+status=0
 if [ "${#on_sqlite[@]}" -gt 0 ]; then
-  .venv/bin/python -m bench "${flags[@]}" "${on_sqlite[@]}"
+  .venv/bin/python -m bench "${flags[@]}" "${on_sqlite[@]}" || status=$?
 fi
 if [ "$celery" = 1 ]; then
   echo "==> Redis and PostgreSQL for the celery scenario"
@@ -40,5 +42,6 @@ if [ "$celery" = 1 ]; then
   DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-60}" \
     WIKICHECK_BENCH_DATABASE_URL="${WIKICHECK_TEST_POSTGRES_URL%/*}/$bench_database" \
     WIKICHECK_BENCH_REDIS_URL="$WIKICHECK_TEST_REDIS_URL" \
-    .venv/bin/python -m bench "${flags[@]}" celery
+    .venv/bin/python -m bench "${flags[@]}" celery || status=$?
 fi
+exit "$status"

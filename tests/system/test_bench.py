@@ -56,3 +56,27 @@ def test_a_quick_latency_run_prints_its_figures_as_a_table():
         "wikicheck speed-up over the seed script",
         "new connections per check",
     ]
+
+
+def test_a_scenario_that_breaks_is_a_failed_figure_and_the_others_still_run(monkeypatch, capsys):
+    from bench import cli
+    from bench.figures import Figure
+
+    def broken(*, quick: bool) -> list[Figure]:
+        raise ConnectionError("the fake wiki went away")
+
+    def fine(*, quick: bool) -> list[Figure]:
+        return [Figure("fine", "wall time", "1.00 s", "<= 2 s", True)]
+
+    monkeypatch.setattr(cli, "SCENARIOS", {"broken": broken, "fine": fine})
+
+    figures = [
+        figure for name in ("broken", "fine") for figure in cli.scenario_run(name, quick=True)
+    ]
+
+    assert [(figure.scenario, figure.passed) for figure in figures] == [
+        ("broken", False),
+        ("fine", True),
+    ]
+    assert figures[0].value == "ConnectionError: the fake wiki went away"
+    assert "Traceback" in capsys.readouterr().err
