@@ -230,7 +230,7 @@ WIKICHECK_ALLOWED_HOSTS = env_list("WIKICHECK_ALLOWED_HOSTS", "*.wikipedia.org")
 # Off: a name on the list that resolves to a loopback, private or link-local address is refused.
 WIKICHECK_ALLOW_PRIVATE_ADDRESSES = env_bool("WIKICHECK_ALLOW_PRIVATE_ADDRESSES", False)
 WIKICHECK_CONTACT = os.environ.get("WIKICHECK_CONTACT", "")
-WIKICHECK_MAX_BATCH = env_int("WIKICHECK_MAX_BATCH", 10000)
+WIKICHECK_MAX_BATCH = env_int("WIKICHECK_MAX_BATCH", 100_000)
 WIKICHECK_STRICT_TITLES = env_bool("WIKICHECK_STRICT_TITLES", False)
 WIKICHECK_MAX_UPLOAD_BYTES = env_int("WIKICHECK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 # A pasted batch may be as large as an uploaded one (with the form's other fields); Django's
@@ -269,7 +269,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 WIKICHECK_POLL_SECONDS = env_float("WIKICHECK_POLL_SECONDS", 1)  # checks/web/polling.py
 # Per-user limits, 0 for none; over either, nothing is stored and the answer is 429
 # (checks/quotas.py).
-WIKICHECK_USER_MAX_PENDING = env_int("WIKICHECK_USER_MAX_PENDING", 50000)
+WIKICHECK_USER_MAX_PENDING = env_int("WIKICHECK_USER_MAX_PENDING", 200_000)
 if 0 < WIKICHECK_USER_MAX_PENDING < WIKICHECK_MAX_BATCH:
     raise ImproperlyConfigured(
         "WIKICHECK_USER_MAX_PENDING must be 0 or at least WIKICHECK_MAX_BATCH, so a full batch fits"
