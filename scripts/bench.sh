@@ -17,12 +17,23 @@ for argument in "$@"; do
     *) scenarios+=("$argument") ;;
   esac
 done
-[ "${#scenarios[@]}" -gt 0 ] || scenarios=(latency cpu api large reads pollers celery)
+[ "${#scenarios[@]}" -gt 0 ] || scenarios=(latency cli cpu api large reads pollers celery)
 on_sqlite=()
 celery=0
 for scenario in "${scenarios[@]}"; do
   if [ "$scenario" = celery ]; then celery=1; else on_sqlite+=("$scenario"); fi
 done
+
+if [[ " ${on_sqlite[*]:-} " == *" cli "* ]]; then
+  # lychee, which the cli scenario compares with, lives in a venv of its own, never the product's.
+  tools=var/bench-tools
+  if [ ! -x "$tools/bin/lychee" ]; then
+    echo "==> the benchmark's own tools (bench/requirements.txt) into $tools"
+    python3 -m venv "$tools"
+    "$tools/bin/pip" install -q -r bench/requirements.txt
+  fi
+  export WIKICHECK_BENCH_LYCHEE="$PWD/$tools/bin/lychee"
+fi
 
 # Every scenario runs and reports its figures; the script fails at the end if one missed.
 status=0

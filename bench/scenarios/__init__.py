@@ -4,10 +4,11 @@ measures one thing and returns its figures."""
 from collections.abc import Callable
 
 from bench.figures import Figure
-from bench.scenarios import api, celery, cpu, large, latency, pollers, reads, search
+from bench.scenarios import api, celery, cli, cpu, large, latency, pollers, reads, search
 
 SCENARIOS: dict[str, Callable[..., list[Figure]]] = {
     "latency": latency.run,
+    "cli": cli.run,
     "cpu": cpu.run,
     "api": api.run,
     "large": large.run,

@@ -8,10 +8,12 @@ import sys
 from tests.support import ROOT
 
 
-def python_run(*arguments: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def python_run(
+    *arguments: str, timeout: float = 300, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     # The test run's settings and database must not leak into the benchmark, which picks its own.
     leaking = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
-    env = {k: v for k, v in os.environ.items() if k not in leaking}
+    env = {k: v for k, v in os.environ.items() if k not in leaking} | (extra_env or {})
     return subprocess.run(
         [sys.executable, *arguments],
         cwd=ROOT,
@@ -80,3 +82,16 @@ def test_a_scenario_that_breaks_is_a_failed_figure_and_the_others_still_run(monk
     ]
     assert figures[0].value == "ConnectionError: the fake wiki went away"
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_the_cli_scenario_runs_without_lychee_and_says_how_to_get_it():
+    env_without = {"WIKICHECK_BENCH_LYCHEE": ""}
+
+    done = python_run("-m", "bench", "cli", "--quick", extra_env=env_without)
+
+    rows = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith("| cli (")]
+    figures = {row[1]: row[2:] for row in rows}
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert figures["lychee available"][0].startswith("no: set WIKICHECK_BENCH_LYCHEE")
+    assert figures["checkpages, process start to exit"][0].endswith(" s")
+    assert "checkpages / bound" in figures
