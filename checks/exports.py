@@ -63,10 +63,12 @@ def status_filter(value: str) -> str:
 def results_in_order(batch: Batch, *, status: str = "") -> QuerySet:
     """The batch's results in submission order, as tuples of COLUMNS as stored; only those of
     `status` (one of FILTER_KEYS) if given."""
+    return _in_order(batch, status=status).values_list(*COLUMNS)
+
+
+def _in_order(batch: Batch, *, status: str) -> QuerySet:
     results = Result.objects.filter(batch_id=batch.pk)
-    if status:
-        results = results.with_status(status)
-    return results.order_by("position").values_list(*COLUMNS)
+    return (results.with_status(status) if status else results).order_by("position")
 
 
 def result_rows(batch: Batch, *, status: str = "") -> Iterator[tuple]:
@@ -194,9 +196,6 @@ def _chunked(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
 
 def titles_chunks(batch: Batch, *, status: str = "") -> Iterator[bytes]:
     """The results' titles, one per line in submission order; only `status`'s if given."""
-    results = Result.objects.filter(batch_id=batch.pk)
-    if status:
-        results = results.with_status(status)
-    titles = results.order_by("position").values_list("title", flat=True)
+    titles = _in_order(batch, status=status).values_list("title", flat=True)
     for rows in _chunked(titles.iterator(chunk_size=FETCH_SIZE)):
         yield "".join(f"{title}\n" for title in rows).encode()

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 
 from checks import conf
+from checks.quotas import QuotaExceeded
 
 
 def error_response(status: int, *errors: dict) -> JsonResponse:
@@ -28,6 +29,18 @@ class ApiError(Exception):
         for name, value in self.headers.items():
             response[name] = value
         return response
+
+
+def created(data: dict) -> JsonResponse:
+    """201 with `data`, and a Location header at its links' self."""
+    response = JsonResponse(data, status=201)
+    response["Location"] = data["links"]["self"]
+    return response
+
+
+def quota_refused(exc: QuotaExceeded) -> ApiError:
+    """429 with the quota's message and its Retry-After."""
+    return ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
 
 def json_object(request: HttpRequest) -> dict:

@@ -7,7 +7,7 @@ Each view is an api_view (checks/api/auth.py): a session or a token, JSON errors
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from checks.api.auth import api_view
-from checks.api.http import ApiError, json_object, paginate
+from checks.api.http import ApiError, created, json_object, paginate, quota_refused
 from checks.api.list_serializers import (
     list_detail_data,
     list_form_data,
@@ -65,14 +65,12 @@ def list_run_view(request: HttpRequest, pk: int) -> JsonResponse:
     except RunStillGoing as exc:
         raise ApiError(409, str(exc)) from None
     except QuotaExceeded as exc:
-        raise ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+        raise quota_refused(exc) from None
     except (RunRefused, HostsNotAllowed) as exc:
         # Nothing is wrong with the request: the list, as it is stored, cannot be checked now.
         raise ApiError(409, str(exc)) from None
     data = {"batch": str(batch.pk), "links": run_links(batch)}
-    response = JsonResponse(data, status=201)
-    response["Location"] = data["links"]["self"]
-    return response
+    return created(data)
 
 
 def _list_create(request: HttpRequest) -> JsonResponse:
@@ -92,9 +90,7 @@ def _list_create(request: HttpRequest) -> JsonResponse:
     else:
         refusal = {}
     data = list_detail_data(saved_list) | refusal
-    response = JsonResponse(data, status=201)
-    response["Location"] = data["links"]["self"]
-    return response
+    return created(data)
 
 
 def _owned_list(request: HttpRequest, pk: int) -> SavedList:

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from checks.api.auth import api_view
-from checks.api.http import ApiError, error_response, json_object, paginate
+from checks.api.http import ApiError, created, error_response, json_object, paginate, quota_refused
 from checks.api.schema import api_schema
 from checks.api.serializers import (
     batch_changes_data,
@@ -91,7 +91,7 @@ def batch_resume_view(request: HttpRequest, pk: str) -> JsonResponse:
     try:
         resumed = batch_resume(batch=batch)
     except QuotaExceeded as exc:
-        raise _too_many(exc) from None
+        raise quota_refused(exc) from None
     batch.refresh_from_db()
     if not resumed:
         raise ApiError(409, _nothing_to_resume(batch))
@@ -152,12 +152,10 @@ def _batch_submit(request: HttpRequest) -> JsonResponse:
     try:
         batch = batch_create(owner=request.user, **form.submission())
     except QuotaExceeded as exc:
-        raise _too_many(exc) from None
+        raise quota_refused(exc) from None
     # How many lines became invalid-title rows, as the form's message says.
     data = {**batch_resource(batch), "invalid": form.invalid_lines}
-    response = JsonResponse(data, status=201)
-    response["Location"] = data["links"]["self"]
-    return response
+    return created(data)
 
 
 def _batch_rename(request: HttpRequest, batch: Batch) -> JsonResponse:
@@ -174,15 +172,13 @@ def _check_again(request: HttpRequest, pk: str, *, operation: Callable[..., Batc
     try:
         new_batch = operation(batch=batch, owner=request.user)
     except QuotaExceeded as exc:
-        raise _too_many(exc) from None
+        raise quota_refused(exc) from None
     except ValueError as exc:
         # Nothing is wrong with the request: there is nothing to retry, or the batch as stored
         # cannot be checked again now (HostsNotAllowed, its source unreadable).
         raise ApiError(409, str(exc)) from None
     data = batch_resource(new_batch)
-    response = JsonResponse(data, status=201)
-    response["Location"] = data["links"]["self"]
-    return response
+    return created(data)
 
 
 def _nothing_to_resume(batch: Batch) -> str:
@@ -191,10 +187,6 @@ def _nothing_to_resume(batch: Batch) -> str:
     if not batch.cancelled_count:
         return "Nothing is left to check in this batch: every page was checked."
     return "Checks of this batch are still under way; try again once they have ended."
-
-
-def _too_many(exc: QuotaExceeded) -> ApiError:
-    return ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
 
 def _status(request: HttpRequest) -> str:

@@ -35,24 +35,27 @@ def batch_export_json(request: HttpRequest, pk: str) -> HttpResponse:
 def batch_titles(request: HttpRequest, pk: str) -> HttpResponse:
     """The titles of the batch's results, one per line in submission order, as plain text to
     copy; ?status= narrows them (the batch page's "Copy the missing titles")."""
-    batch = get_object_or_404(Batch, pk=pk, owner=request.user)
-    try:
-        status = exports.status_filter(request.GET.get("status", ""))
-    except ValueError as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    chunks = exports.titles_chunks(batch, status=status)
-    return StreamingHttpResponse(chunks, content_type="text/plain; charset=utf-8")
+    return _download(
+        request,
+        pk,
+        chunks=exports.titles_chunks,
+        extension="",
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def _download(
     request: HttpRequest, pk: str, *, chunks: Callable, extension: str, content_type: str
 ) -> HttpResponse:
+    """The chunks of the batch (of ?status=) streamed; a file to save with an `extension`, else
+    shown in the browser."""
     batch = get_object_or_404(Batch, pk=pk, owner=request.user)
     try:
         status = exports.status_filter(request.GET.get("status", ""))
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     response = StreamingHttpResponse(chunks(batch, status=status), content_type=content_type)
-    filename = exports.export_filename(batch, extension, status=status)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if extension:
+        filename = exports.export_filename(batch, extension, status=status)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
