@@ -35,6 +35,8 @@ def configure(*, wiki: WikiProcess, workers: int, host_cap: int = 0, api: bool =
     settings.WIKICHECK_HOST_CONCURRENCY = [(host, host_cap)] if host_cap else []
     settings.WIKICHECK_MAX_WORKERS = workers
     settings.WIKICHECK_MAX_BATCH = 100_000
+    # As production runs: no query log (DEBUG keeps every statement and its SQL text).
+    settings.DEBUG = False
     # One user submits every batch of the benchmark, the 100,000-page one included.
     settings.WIKICHECK_USER_MAX_PENDING = settings.WIKICHECK_USER_BATCHES_PER_HOUR = 0
     # The app reads its settings once; outside tests nothing tells it they changed.
@@ -55,10 +57,23 @@ def batch_submit(*, wiki: WikiProcess, titles: list[str], mode: str) -> Batch:
 
 
 def wait_finished(batch_id: uuid.UUID | str) -> None:
-    """Return once the batch is finished, however long that takes: its time is the figure."""
+    """Return once the batch is finished, however long that takes: its time is the figure.
+
+    Read every 20 ms with one plain statement: the ORM's query took 7% of the pipeline's CPU at
+    0 ms latency.
+    """
+    from django.db import connection
+
     from checks.models import Batch
 
-    while not Batch.objects.filter(pk=batch_id, status=Batch.Status.FINISHED).exists():
+    table = connection.ops.quote_name(Batch._meta.db_table)
+    sql = f"SELECT 1 FROM {table} WHERE id = %s AND status = %s"
+    params = [Batch._meta.pk.get_db_prep_value(batch_id, connection), Batch.Status.FINISHED.value]
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.fetchone():
+                return
         time.sleep(0.02)
 
 

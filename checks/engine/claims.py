@@ -3,16 +3,17 @@ owners, and marked running in the same short transaction."""
 
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import connection
 from django.utils import timezone
 
+from checks.engine import claim_sql
 from checks.engine.claim_order import ClaimOrder
 from checks.engine.heartbeat import process_id
 from checks.engine.workqueue import write_transaction
-from checks.models import Batch, Result
 from checks.probe.mediawiki import TITLES_PER_REQUEST
 
 # What a worker needs of a row it claims.
@@ -49,16 +50,18 @@ def results_claim(*, units: int, api_limit: int = TITLES_PER_REQUEST) -> list[Cl
     when the queue is.
 
     Reads only the running batches, the rows in flight and a few rows at the head of the
-    batches chosen, each through an index: never the whole queue.
+    batches chosen, each through an index: never the whole queue. The statements are
+    engine/claim_sql.py's.
     """
     claimed: list[list[dict]] = []
     claimer = process_id()
     with write_transaction():
-        order = _claim_order(api_limit=api_limit)
+        order, timeouts = _claim_order(api_limit=api_limit)
         read_ahead: dict = {}  # batch -> its pending rows read, whether that is all, rows taken
         while len(claimed) < units and (batch_id := order.next_batch()) is not None:
             taken = _batch_units(
                 batch_id,
+                timeout=timeouts[batch_id],
                 order=order,
                 read_ahead=read_ahead,
                 units=units - len(claimed),
@@ -69,26 +72,24 @@ def results_claim(*, units: int, api_limit: int = TITLES_PER_REQUEST) -> list[Cl
             claimed += taken
         # Within this transaction the selected rows are still pending (SQLite holds the write
         # lock from BEGIN IMMEDIATE, PostgreSQL the row locks), so all are ours.
-        Result.objects.filter(
-            pk__in=[row["pk"] for unit in claimed for row in unit], status=Result.Status.PENDING
-        ).update(status=Result.Status.RUNNING, claimed_at=timezone.now(), claimed_by=claimer)
+        claim_sql.rows_mark_running(
+            pks=[row["pk"] for unit in claimed for row in unit], claimer=claimer, now=timezone.now()
+        )
     return [_claim_of(unit, claimer=claimer) for unit in claimed]
 
 
 def results_claim_ids(*, ids: Sequence[int]) -> Claim | None:
-    """Claim the rows of one unit that are still pending. Rows being checked or already checked
-    are left alone, so claiming the same rows twice checks them once. None when no row is left
-    to claim.
+    """Claim the rows of one unit that are still pending, in one statement. Rows being checked or
+    already checked are left alone, so claiming the same rows twice checks them once; on
+    PostgreSQL, rows another transaction is claiming or storing are passed over, not waited for.
+    None when no row is left to claim.
     """
     claimer = process_id()
-    claimable = _passing_over_locked(
-        Result.objects.filter(pk__in=ids, status=Result.Status.PENDING)
-    )
-    with write_transaction():
-        rows = list(claimable.order_by("position", "id").values(*CLAIM_FIELDS))
-        Result.objects.filter(pk__in=[row["pk"] for row in rows]).update(
-            status=Result.Status.RUNNING, claimed_at=timezone.now(), claimed_by=claimer
-        )
+    # A Celery task claims each page it checks: one statement, where reading the rows and then
+    # marking them took four round trips, each of which a worker's eight threads queue on.
+    with _one_statement():
+        rows = claim_sql.rows_claim_ids(ids=ids, claimer=claimer, now=timezone.now())
+    rows.sort(key=lambda row: (row["position"], row["pk"]))
     return _claim_of(rows, claimer=claimer) if rows else None
 
 
@@ -112,63 +113,65 @@ def _claim_of(rows: list[dict], *, claimer: UUID) -> Claim:
     )
 
 
-def _passing_over_locked(rows):
-    """`rows` read so that rows another transaction is claiming are passed over instead of
-    waited for (where the database can); only the result rows are locked, not their batch."""
-    if connection.features.has_select_for_update_skip_locked:
-        return rows.select_for_update(skip_locked=True, of=("self",))
-    return rows
-
-
-def _claim_order(*, api_limit: int) -> ClaimOrder:
-    """The running batches with rows left to claim, and each owner's units in flight.
+def _claim_order(*, api_limit: int) -> tuple[ClaimOrder, dict]:
+    """The running batches with rows left to claim, each owner's units in flight, and each
+    batch's timeout.
 
     Two small reads, whatever the size of the queue: the running batches, whose counters say
     how many of their rows are done, and the rows in flight. A batch's rows are claimed in
     position order, so the rows it has started tell where its next pending row is. An API unit
     in flight counts as one, estimated as its rows divided by `api_limit`.
     """
-    running = Batch.objects.filter(status=Batch.Status.RUNNING).order_by()
     # Read before the rows in flight: a row stored in between (by another thread or process)
     # is then missed by both reads, not counted twice, which would hide its batch's pending rows.
-    batches = list(running.values_list("pk", "owner_id", "total", "done", "cancelled_count"))
+    batches = claim_sql.running_batches()
     # Counted here rather than with GROUP BY, which SQLite would answer by scanning the batch
     # index of every row instead of the small index of rows in flight.
-    in_flight_rows = Counter(
-        Result.objects.filter(status=Result.Status.RUNNING)
-        .order_by()
-        .values_list("batch_id", "api_url")
-    )
+    in_flight_rows = Counter(claim_sql.rows_in_flight())
     started: Counter = Counter()
     units: Counter = Counter()
     for (batch_id, api_url), rows in in_flight_rows.items():
         started[batch_id] += rows
         units[batch_id] += -(-rows // api_limit) if api_url else rows
-    heads, owners = {}, {}
+    heads, owners, timeouts = {}, {}, {}
     in_flight: Counter = Counter()
-    for batch_id, owner_id, total, done, cancelled in batches:
+    for batch_id, owner_id, total, done, cancelled, timeout in batches:
         owners[batch_id] = owner_id
+        timeouts[batch_id] = timeout
         in_flight[owner_id] += units[batch_id]
         if done + cancelled + started[batch_id] < total:
             heads[batch_id] = done + cancelled + started[batch_id]
-    return ClaimOrder(heads=heads, owners=owners, in_flight=in_flight)
+    return ClaimOrder(heads=heads, owners=owners, in_flight=in_flight), timeouts
 
 
 def _batch_units(
-    batch_id, *, order: ClaimOrder, read_ahead: dict, units: int, api_limit: int
+    batch_id,
+    *,
+    timeout: float | None,
+    order: ClaimOrder,
+    read_ahead: dict,
+    units: int,
+    api_limit: int,
 ) -> list[list[dict]]:
     """Units from the head of one batch while it keeps its turn (at most `units`)."""
     rows, complete, taken_pks = read_ahead.get(batch_id) or ([], False, set())
     if not rows:
-        pending = _pending_of(batch_id, taken_pks=taken_pks)
         # Positions are unique within a batch: the index gives this order, with or without
-        # the planner's statistics (PostgreSQL sorted the whole batch to add "id").
-        rows = list(pending.order_by("position").values(*CLAIM_FIELDS)[:units])
+        # the planner's statistics (PostgreSQL sorted the whole batch to add "id"). The rows
+        # this claim took already are marked running only once the claim is done.
+        rows = claim_sql.pending_rows(
+            batch_id=batch_id, timeout=timeout, limit=units, passed=taken_pks
+        )
         complete = len(rows) < units
     taken = []
     while rows and len(taken) < units:
         unit = _unit_from(
-            rows, batch_id=batch_id, taken_pks=taken_pks, api_limit=api_limit, complete=complete
+            rows,
+            batch_id=batch_id,
+            timeout=timeout,
+            taken_pks=taken_pks,
+            api_limit=api_limit,
+            complete=complete,
         )
         unit_pks = {row["pk"] for row in unit}
         taken_pks |= unit_pks
@@ -187,15 +190,14 @@ def _batch_units(
     return taken
 
 
-def _pending_of(batch_id, *, taken_pks: set):
-    """The batch's pending rows but those this claim took already: they are marked running
-    only once the claim is done."""
-    rows = Result.objects.filter(batch_id=batch_id, status=Result.Status.PENDING)
-    return _passing_over_locked(rows.exclude(pk__in=list(taken_pks)))
-
-
 def _unit_from(
-    rows: list[dict], *, batch_id, taken_pks: set, api_limit: int, complete: bool
+    rows: list[dict],
+    *,
+    batch_id,
+    timeout: float | None,
+    taken_pks: set,
+    api_limit: int,
+    complete: bool,
 ) -> list[dict]:
     """The unit at the head of a batch's pending rows: one page, or that row's API's titles."""
     first = rows[0]
@@ -204,6 +206,18 @@ def _unit_from(
     titles = [row for row in rows if row["api_url"] == first["api_url"]][:api_limit]
     if len(titles) < api_limit and not complete:
         # The rows read hold too few of this API's titles: read those alone.
-        same_api = _pending_of(batch_id, taken_pks=taken_pks).filter(api_url=first["api_url"])
-        titles = list(same_api.order_by("position").values(*CLAIM_FIELDS)[:api_limit])
+        titles = claim_sql.pending_rows(
+            batch_id=batch_id,
+            timeout=timeout,
+            limit=api_limit,
+            passed=taken_pks,
+            api_url=first["api_url"],
+        )
     return titles
+
+
+def _one_statement():
+    """Where a single statement runs: on its own on PostgreSQL, where it is a transaction already
+    (BEGIN and COMMIT would be two round trips more); on SQLite inside write_transaction(), so
+    that this process's writers queue on its lock rather than on SQLite's busy timeout."""
+    return write_transaction() if connection.vendor == "sqlite" else nullcontext()

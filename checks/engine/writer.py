@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 GATHER_SECONDS = 0.01
 # Pauses before storing again what failed to store; then its rows are given back unchecked.
 STORE_RETRY_SECONDS = (0.5, 2.0, 5.0)
+# How long the writer keeps its connection with nothing to store: closing it whenever the queue
+# was empty opened a new database session for most rounds.
+IDLE_CLOSE_SECONDS = 1.0
 # At exit, how long the writer may take to store what was handed in last.
 EXIT_WAIT_SECONDS = 60
 
@@ -65,10 +68,10 @@ class _Writer:
     def _run(self) -> None:
         while True:
             with self._condition:
-                if not self._tickets:
+                if not self._condition.wait_for(lambda: self._tickets, IDLE_CLOSE_SECONDS):
                     # Nothing is held between bursts of work (a test database can be dropped).
                     connection.close()
-                self._condition.wait_for(lambda: self._tickets)
+                    self._condition.wait_for(lambda: self._tickets)
             time.sleep(GATHER_SECONDS)
             with self._condition:
                 tickets, self._tickets = self._tickets, []

@@ -42,6 +42,7 @@ class WikiSession(requests.Session):
         host_slot_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         super().__init__()
+        self._environment: dict[tuple, dict] = {}  # merge_environment_settings' answers
         self.destinations = Destinations(
             allowed_hosts=_current(allowed_hosts),
             allow_private_addresses=_current(allow_private_addresses),
@@ -72,6 +73,21 @@ class WikiSession(requests.Session):
         )
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert) -> dict:
+        # requests reads the proxies, no_proxy and CA bundle from the environment anew for
+        # every request, which cost a check more CPU than the rest of it (at 0 ms latency, 0.8
+        # of 1.8 ms a page); here once per scheme and host, the environment being the process's.
+        if proxies or verify not in (True, None) or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, stream, verify)
+        merged = self._environment.get(key)
+        if merged is None:
+            merged = super().merge_environment_settings(url, {}, stream, verify, cert)
+            self._environment[key] = merged
+        # A copy: requests may change the proxies it is given while following a redirect.
+        return {**merged, "proxies": dict(merged["proxies"])}
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         target = super().get_redirect_target(resp)

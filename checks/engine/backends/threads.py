@@ -181,9 +181,13 @@ class _Pool:
         return FUTURES_PER_WORKER * self.workers - len(self._futures)
 
     def _needs_units(self) -> bool:
-        # Claim a few units at a time rather than one per finished future: claims are the
-        # queue's hot path.
-        return not self._queue_empty and self._room() >= min(CLAIM_SLICE, self.workers)
+        return not self._queue_empty and self._room_to_claim() > 0
+
+    def _room_to_claim(self) -> int:
+        # A few units at a time rather than one per finished future: claims are the queue's
+        # hot path, and topping up to the last free place made most claims one unit long.
+        room = self._room()
+        return room if room >= min(CLAIM_SLICE, self.workers) else 0
 
     def _claim_slice(self) -> int:
         return max(CLAIM_SLICE, self.workers // 2)
@@ -191,7 +195,7 @@ class _Pool:
     def _top_up(self) -> None:
         while True:
             with self._condition:
-                wanted = 0 if self._stopping else self._room()
+                wanted = 0 if self._stopping else self._room_to_claim()
             if wanted <= 0:
                 return
             claims = results_claim(units=min(wanted, self._claim_slice()))

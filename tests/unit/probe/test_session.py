@@ -66,3 +66,34 @@ def test_user_agent_is_sent_with_every_check(httpserver, session):
     outcome = page_check(httpserver.url_for("/wiki/Ocean"), session=session, timeout=TIMEOUT)
 
     assert outcome.http_status == 200
+
+
+# --- The environment ---------------------------------------------------------------------------
+
+
+def test_the_environment_s_proxy_applies_to_every_request_but_its_no_proxy_hosts(
+    monkeypatch, session
+):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+
+    proxied = [
+        session.merge_environment_settings("http://en.example/wiki/A", {}, None, True, None)
+        for _ in range(2)
+    ]
+    direct = session.merge_environment_settings(
+        "http://direct.example/wiki/A", {}, None, True, None
+    )
+
+    assert [settings["proxies"].get("http") for settings in proxied] == [
+        "http://proxy.example:3128"
+    ] * 2
+    assert "http" not in direct["proxies"]
+
+
+def test_the_environment_s_ca_bundle_is_used_to_verify(monkeypatch, session):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/wiki-ca.pem")
+
+    settings = session.merge_environment_settings("https://en.example/wiki/A", {}, None, True, None)
+
+    assert settings["verify"] == "/etc/wiki-ca.pem"
