@@ -17,6 +17,7 @@ LATENCY_MS = 100
 WORKERS = 2
 THREADS = 8  # each worker's
 HOST_CAP = 3
+MAX_RATIO = 1.15  # Celery's wall time over the pool's
 
 
 @dataclass(frozen=True)
@@ -118,12 +119,14 @@ def _uncapped_figures(compared: Comparison, *, count: int) -> list[Figure]:
         value=f"{celery.seconds:.2f} s, {count / celery.seconds:.0f} pages/s",
     )
     ratio = celery.seconds / pool.seconds
-    # Measured at 1.2x to 1.4x on 2 cores: a Celery worker claims each page in a transaction of
-    # its own (the pool claims eight units a transaction), pays for each task's message, and a
-    # chunk of 8 pages leaves a tail of up to 8 latencies. 1.6x is above that noise and still
-    # catches Celery falling further behind.
+    # Issue #17's target. A Celery worker still claims each page by itself (in one statement;
+    # the pool claims eight units a transaction), pays for each task's message, and a chunk of
+    # 8 pages leaves a tail of up to 8 latencies.
     report.check(
-        "Celery / threads wall time", value=f"{ratio:.2f}x", target="<= 1.60x", passed=ratio <= 1.6
+        "Celery / threads wall time",
+        value=f"{ratio:.2f}x",
+        target=f"<= {MAX_RATIO:.2f}x",
+        passed=ratio <= MAX_RATIO,
     )
     report.note(
         "peak concurrent requests (threads / Celery)",
