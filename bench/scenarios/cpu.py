@@ -40,7 +40,7 @@ def run(*, quick: bool) -> list[Figure]:
     report.note("wikicheck pipeline", value=f"{count / seconds:.0f} pages/s")
     ratio = bare_seconds / seconds
     report.check(
-        "pipeline / bare throughput", value=f"{ratio:.2f}", target=">= 0.60", passed=ratio >= 0.6
+        "pipeline / bare throughput", value=f"{ratio:.2f}", target=">= 0.90", passed=ratio >= 0.9
     )
     report.note(
         "feeder thread busy claiming", value=f"{claiming.seconds / seconds:.0%} of the time"

@@ -56,14 +56,21 @@ class _Writer:
         self.pid = os.getpid()
         self._condition = threading.Condition()
         self._tickets: list[Ticket] = []
+        self._busy = False  # tickets handed in and not yet stored
         self._thread = threading.Thread(target=self._run, name="wikicheck-writer", daemon=True)
         self._thread.start()
 
     def submit(self, ticket: Ticket) -> Ticket:
         with self._condition:
             self._tickets.append(ticket)
+            self._busy = True
             self._condition.notify()
         return ticket
+
+    def idle(self) -> bool:
+        """Whether everything handed in is stored."""
+        with self._condition:
+            return not self._busy
 
     def _run(self) -> None:
         while True:
@@ -76,6 +83,8 @@ class _Writer:
             with self._condition:
                 tickets, self._tickets = self._tickets, []
             self._store(tickets)
+            with self._condition:
+                self._busy = bool(self._tickets)
 
     def _store(self, tickets: list[Ticket]) -> None:
         outcomes = [pair for ticket in tickets for pair in ticket.outcomes]
@@ -144,7 +153,8 @@ def writer_flush(*, timeout: float | None = None) -> None:
     """Wait until what this process handed in so far is stored (or `timeout` passes)."""
     with _lock:
         writer = _writer if _writer is not None and _writer.pid == os.getpid() else None
-    if writer is not None:
+    # An idle writer has nothing to wait for: a round of its own would only cost its gathering.
+    if writer is not None and not writer.idle():
         writer.submit(Ticket()).done.wait(timeout)
 
 

@@ -503,6 +503,24 @@ def test_the_cli_fails_on_a_status_with_1_and_a_plain_message_after_the_results(
 
 
 @pytest.mark.own_sqlite
+def test_the_cli_ends_with_its_output_file_whole_and_the_process_registry_left(cli_env, tmp_path):
+    output = tmp_path / "results.csv"
+
+    done = manage(
+        *("checkpages", "-", "--user", "scripter", "--output", str(output)),
+        env=cli_env,
+        stdin=SEED_PAGES,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert csv_outcomes(output.read_text()) == SEED_OUTCOMES
+    database = cli_env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        registered = db.execute("select count(*) from checks_checkprocess").fetchone()[0]
+    assert registered == 0
+
+
+@pytest.mark.own_sqlite
 def test_the_cli_exits_with_2_on_a_bad_line_and_stores_nothing(cli_env):
     done = manage(
         "checkpages",

@@ -2,6 +2,9 @@
 Ctrl-C, so that a batch stops with its checks stored instead of dying with them unstored, and
 the endings told without Django's "CommandError: " prefix."""
 
+import atexit
+import logging
+import os
 import signal
 import sys
 import threading
@@ -10,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
@@ -49,7 +53,17 @@ class PlainExit(CommandError):
 
 
 class PlainExitCommand(BaseCommand):
-    """A command whose PlainExit is told without the "CommandError: " prefix."""
+    """A command whose PlainExit is told without the "CommandError: " prefix, and whose process
+    ends as soon as its work is done and stored."""
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        try:
+            super().run_from_argv(argv)
+        except SystemExit as exc:
+            code = exc.code
+        else:
+            code = 0
+        exit_now(code)
 
     def execute(self, *args: Any, **options: Any) -> Any:
         try:
@@ -61,3 +75,22 @@ class PlainExitCommand(BaseCommand):
                 raise
             self.stderr.write(str(exc))
             sys.exit(exc.returncode)
+
+
+def exit_now(code: int | str | None) -> None:
+    """End the process as Python would, but for the teardown of the interpreter: the pool is
+    stopped (its checks stored), the exit functions run (the writer's last round, the process
+    leaving the registry, logging), connections and streams closed; then no module is torn down,
+    which took 0.1 s after the results were written."""
+    from checks.engine.backends import backend
+
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    backend().shutdown(wait=True)
+    atexit._run_exitfuncs()
+    connections.close_all()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code or 0)
