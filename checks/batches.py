@@ -1,7 +1,9 @@
 """The batch operations: create (within the owner's quotas, from entries or from a list that
 lives on the wiki), cancel, re-run, retry and delete."""
 
+import functools
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,6 +23,7 @@ from checks.engine.workqueue import (
     results_insert,
     write_transaction,
 )
+from checks.intake.collector import collector_paused
 from checks.intake.parsing import Entry
 from checks.intake.sources import SourcePages, namespaces_parse, source_read
 from checks.intake.titles import title_invalid_reason
@@ -63,57 +66,71 @@ def batch_create(
     is finished. Raises QuotaExceeded, storing nothing, when the owner is over a per-user limit.
     """
     rows = _new_rows(entries=entries, source=source, mode=mode)
-    settled = [row for row in rows if row.status != Result.Status.PENDING]
-    finished = len(settled) == len(rows)
-    titles = [row.title for row in rows[:NAMED_ENTRIES]]
-    with write_transaction():
-        quota_check(owner=owner, pages=len(rows) - len(settled))
+    settled = rows.settled
+    finished = len(settled) == rows.total
+    with collector_paused(), write_transaction():
+        quota_check(owner=owner, pages=rows.total - len(settled))
         batch = Batch.objects.create(
             owner=owner,
             wiki=wiki,
             mode=mode,
             timeout=timeout,
-            total=len(rows),
+            total=rows.total,
             duplicates=duplicates,
             parent=parent,
             saved_list=saved_list,
             name=name,
-            entries_name=name_from_titles(titles, total=len(rows)),
+            entries_name=name_from_titles(rows.titles, total=rows.total),
             status=Batch.Status.FINISHED if finished else Batch.Status.RUNNING,
             finished_at=timezone.now() if finished else None,
             **(source.batch_fields() if source else {}),
             **_settled_counts(settled),
         )
-        results_insert(batch_id=batch.pk, rows=rows)
+        results_insert(batch_id=batch.pk, rows=rows.every)
         if not finished:
             # Workers in this or another thread must only look once the rows are committed.
             transaction.on_commit(lambda: backend().work_submitted(batch_id=batch.pk))
     return batch
 
 
-def _new_rows(*, entries: Sequence[Entry], source: SourcePages | None, mode: str) -> list[NewRow]:
+class NewRows(NamedTuple):
+    """A batch's rows before they are stored: how many, those settled already, the first
+    titles (its name when it has none), and every row, which may be made only as it is
+    inserted (a million-page batch then never holds its rows all at once)."""
+
+    total: int
+    settled: list[NewRow]
+    titles: list[str]
+    every: Iterable[NewRow]
+
+
+def _new_rows(*, entries: Sequence[Entry], source: SourcePages | None, mode: str) -> NewRows:
     """The batch's rows: a `source`'s pages if it has one, else its entries'."""
     if source is not None:
-        return _source_rows(source)
+        rows = _source_rows(source)
+        settled = [row for row in rows if row.status != Result.Status.PENDING]
+        return NewRows(len(rows), settled, [row.title for row in rows[:NAMED_ENTRIES]], rows)
     if entries:
-        return _rows(entries, api_paths=conf.current().api_paths if mode == Batch.Mode.API else ())
+        api_paths = conf.current().api_paths if mode == Batch.Mode.API else ()
+        row = functools.partial(_row, api_paths=api_paths, endpoints={})
+        # Only a title MediaWiki forbids can be settled before it is checked.
+        forbidden = map(row, (entry for entry in entries if entry.invalid_reason))
+        settled = [row for row in forbidden if row.status != Result.Status.PENDING]
+        titles = [entry.title for entry in entries[:NAMED_ENTRIES]]
+        return NewRows(len(entries), settled, titles, map(row, entries))
     raise ValueError("A batch needs at least one page.")
 
 
-def _rows(entries: Sequence[Entry], *, api_paths: Sequence) -> list[NewRow]:
-    """The batch's rows: pending, or invalid already where no API will be asked about a title
+def _row(entry: Entry, *, api_paths: Sequence, endpoints: dict[str, str]) -> NewRow:
+    """An entry's row: pending, or invalid already where no API will be asked about a title
     MediaWiki forbids."""
-    endpoints: dict[str, str] = {}
-    rows = []
-    for entry in entries:
-        api_url = _endpoint(entry.url, api_paths, cache=endpoints)
-        if entry.invalid_reason and not _api_can_ask(title=entry.title, api_url=api_url):
-            status, error = Result.Status.INVALID, entry.invalid_reason
-        else:
-            status, error = Result.Status.PENDING, ""
-        lines = ",".join(map(str, entry.lines))
-        rows.append(NewRow(entry.url, entry.title, api_url, status, error, entry.typed, lines))
-    return rows
+    api_url = _endpoint(entry.url, api_paths, cache=endpoints)
+    if entry.invalid_reason and not _api_can_ask(title=entry.title, api_url=api_url):
+        status, error = Result.Status.INVALID, entry.invalid_reason
+    else:
+        status, error = Result.Status.PENDING, ""
+    lines = ",".join(map(str, entry.lines))
+    return NewRow(entry.url, entry.title, api_url, status, error, entry.typed, lines)
 
 
 def _source_rows(source: SourcePages) -> list[NewRow]:

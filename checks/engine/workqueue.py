@@ -92,6 +92,8 @@ SETTLED_FIELDS = (*INSERTED_FIELDS, "completion_order", *OUTCOME_FIELDS)
 _OUTCOME_MODEL_FIELDS = tuple(Result._meta.get_field(name) for name in OUTCOME_FIELDS)
 # What a row settled without an outcome has for OUTCOME_FIELDS after its error and time.
 UNLEARNT = tuple(Result._meta.get_field(name).get_default() for name in OUTCOME_FIELDS[2:])
+# Pending rows inserted by one statement: more only add to the memory they take.
+INSERT_CHUNK = 20_000
 # Each status as the plain string the database driver binds fastest; a KeyError for no status.
 STATUS_VALUES = {status.value: status.value for status in Result.Status}
 
@@ -103,27 +105,37 @@ def results_insert(*, batch_id, rows: Iterable[tuple]) -> None:
 
     One INSERT statement run for every pending row, another for every settled one (executemany):
     a 100,000-page batch goes in within a second or two, where building model instances for
-    bulk_create takes several times longer.
+    bulk_create takes several times longer. The pending rows' values are made as they are
+    inserted, INSERT_CHUNK at a time, so that a million-page batch never holds them all at once
+    (Django's executemany keeps whatever iterator it is given whole); the settled ones, few but
+    from a list read from a wiki, are set aside meanwhile.
     """
+    settled: list[tuple] = []
+    pending = _pending_values(batch_id=batch_id, rows=rows, settled=settled)
+    insert_pending = _insert_sql(PENDING_FIELDS)
+    with connection.cursor() as cursor:
+        while chunk := list(itertools.islice(pending, INSERT_CHUNK)):
+            cursor.executemany(insert_pending, chunk)
+        if settled:
+            cursor.executemany(_insert_sql(SETTLED_FIELDS), settled)
+
+
+def _pending_values(*, batch_id, rows: Iterable[tuple], settled: list[tuple]) -> Iterator[tuple]:
+    """The PENDING_FIELDS values of the pending rows, positions in the order given; the
+    SETTLED_FIELDS values of the others go to `settled`, completing in that order."""
     now = Result._meta.get_field("checked_at").get_db_prep_save(timezone.now(), connection)
     batch_value = Result._meta.get_field("batch").get_db_prep_save(batch_id, connection)
     order = itertools.count(1)
-    pending, settled = [], []
     for position, row in enumerate(rows):
         row = row if type(row) is NewRow else NewRow(*row)
         status = STATUS_VALUES[row.status]
         cells = (batch_value, position, row.url, row.title, row.entry, row.lines, row.api_url)
         if status == "pending":
-            pending.append((*cells, status, row.error))
+            yield (*cells, status, row.error)
         elif row.outcome is None:
             settled.append((*cells, status, next(order), row.error, now, *UNLEARNT))
         else:
             settled.append((*cells, status, next(order), *_learnt(row.outcome)))
-    with connection.cursor() as cursor:
-        if pending:
-            cursor.executemany(_insert_sql(PENDING_FIELDS), pending)
-        if settled:
-            cursor.executemany(_insert_sql(SETTLED_FIELDS), settled)
 
 
 def _learnt(outcome: Outcome) -> tuple:

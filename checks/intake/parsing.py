@@ -15,6 +15,7 @@ from urllib.parse import SplitResult, quote, urlsplit
 from checks.intake.origins import origin_parse
 from checks.intake.text import echo, line_check
 from checks.intake.titles import (
+    MAX_TITLE_BYTES,
     page_title_raw,
     title_decode,
     title_from_text,
@@ -35,6 +36,10 @@ URL_STARTS = ("http://", "https://", "//")
 PATH_STARTS = ("/wiki/", "/w/index.php")
 # A scheme before the wiki's host ("javascript:"), told apart from a port ("localhost:8001").
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?![0-9])")
+# A bare title of words that none of the rules changes, refuses (but for its length) or
+# quotes in a URL, one space or underscore between two, as most lines of a long list are:
+# parsed without the rules, which would all pass it.
+PLAIN_LINE = re.compile(r"[A-Za-z0-9,()!*\-]+(?:[ _][A-Za-z0-9,()!*\-]+)*")
 
 
 class Entry(NamedTuple):
@@ -84,8 +89,12 @@ def entry_parse(
     forbids is an entry all the same, with its `invalid_reason`.
     """
     text = line.strip()
-    line_check(text)
     hosts = tuple(allowed_hosts)
+    if len(text) <= MAX_TITLE_BYTES and PLAIN_LINE.fullmatch(text):
+        title = text.replace("_", " ")
+        url = f"{_wiki_origin(wiki, hosts)}/wiki/{title.replace(' ', '_')}"
+        return Entry(url, title, "", text, lines)
+    line_check(text)
     base = _article_base(wiki, hosts)
     if base and text.startswith(base) and "?" not in text and "#" not in text:
         # A URL of the chosen wiki, as most lines of a list are: what urlsplit() would find.

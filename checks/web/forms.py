@@ -1,6 +1,8 @@
 """The submission form: pasted or uploaded lines in, a list of distinct normalized entries out
 (titles MediaWiki forbids among them, counted), and how the pages lay its fields out."""
 
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -9,8 +11,9 @@ from django.core.validators import ProhibitNullCharactersValidator
 
 from checks import conf
 from checks.engine.units import session_get
+from checks.intake.collector import collector_paused
 from checks.intake.parsing import EXAMPLE_WIKI, Entry, entries_merge, entry_parse, wiki_normalize
-from checks.intake.reading import UnreadableText, file_lines, lines_numbered
+from checks.intake.reading import UnreadableText, file_lines, lines_numbered, lines_split
 from checks.intake.sources import SourcePages, SourceUnreadable, namespaces_parse, source_read
 from checks.models import NAME_LENGTH, Batch
 
@@ -174,28 +177,33 @@ class BatchForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        numbered = [
-            *(("urls", number, line) for number, line in lines_numbered(cleaned.get("urls", ""))),
-            *(("file", number, line) for number, line in lines_numbered(cleaned.get("file"))),
-        ]
+        lines = {"urls": lines_split(cleaned.get("urls", "")), "file": cleaned.get("file")}
+
+        def numbered() -> Iterator[tuple[str, int, str]]:
+            # Made again for each pass, not kept: a million lines would hold a million tuples.
+            for field, field_lines in lines.items():
+                yield from ((field, number, line) for number, line in lines_numbered(field_lines))
+
+        count = sum(1 for _ in numbered())
         sources = [name for name in SOURCE_FIELDS if cleaned.get(name, "").strip()]
         if sources:
-            return self._source_clean(cleaned, sources=sources, lines=bool(numbered))
+            return self._source_clean(cleaned, sources=sources, lines=bool(count))
         # Said even when another field is wrong too: a request with no fields at all would
         # otherwise only hear that the wiki is missing.
-        if not numbered and "file" not in self.errors:
+        if not count and "file" not in self.errors:
             raise forms.ValidationError("Enter at least one page URL or title, or upload a file.")
         if self.errors:
             return cleaned
         limit = conf.current().max_batch
-        if len(numbered) > limit:
-            field, number, _ = numbered[limit]
+        if count > limit:
+            field, number, _ = next(itertools.islice(numbered(), limit, None))
             raise forms.ValidationError(
-                f"{len(numbered):,} entries; a batch holds at most {limit:,}. "
+                f"{count:,} entries; a batch holds at most {limit:,}. "
                 f"{LINE_LABELS[field]} {number} is the first over the limit: "
                 "split it into several batches."
             )
-        entries = self._entries_parse(numbered, wiki=cleaned["wiki"])
+        with collector_paused():
+            entries = self._entries_parse(numbered(), wiki=cleaned["wiki"])
         if self.line_errors:
             shown = [str(error) for error in self.line_errors[:MAX_ERRORS_SHOWN]]
             hidden = len(self.line_errors) - MAX_ERRORS_SHOWN
@@ -203,7 +211,7 @@ class BatchForm(forms.Form):
                 shown.append(f"…and {hidden} more lines with errors.")
             raise forms.ValidationError(shown)
         cleaned["entries"] = entries
-        cleaned["duplicates"] = len(numbered) - len(entries)
+        cleaned["duplicates"] = count - len(entries)
         return cleaned
 
     def _source_clean(self, cleaned: dict, *, sources: list[str], lines: bool) -> dict:
@@ -227,7 +235,7 @@ class BatchForm(forms.Form):
             self.add_error(sources[0], str(exc))
         return cleaned | {"entries": [], "duplicates": 0}
 
-    def _entries_parse(self, numbered: list[tuple[str, int, str]], *, wiki: str) -> list[Entry]:
+    def _entries_parse(self, numbered: Iterable[tuple[str, int, str]], *, wiki: str) -> list[Entry]:
         """The distinct entries of the lines, in order, each with the text of its first line
         and the numbers of all its lines; refused lines go to `line_errors`, and so do forbidden
         titles under WIKICHECK_STRICT_TITLES (else they are counted)."""

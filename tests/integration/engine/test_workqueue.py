@@ -7,10 +7,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from checks.engine import workqueue
 from checks.engine.claims import Claim, ClaimedRow, results_claim
 from checks.engine.heartbeat import process_id
 from checks.engine.outcomes import results_record
-from checks.engine.workqueue import batch_cancel_rows, results_release
+from checks.engine.workqueue import NewRow, batch_cancel_rows, results_insert, results_release
 from checks.models import Batch, Result
 from checks.probe.outcome import Outcome, Verdict
 
@@ -312,3 +313,28 @@ def test_one_claim_never_hands_out_a_row_twice():
     claimed = [row.position for claim in claims for row in claim.rows]
     assert len(claimed) == len(set(claimed))
     assert positions(claims[0]) == [0, 2, 4]
+
+
+@pytest.mark.django_db
+def test_rows_inserted_in_several_statements_keep_their_order(monkeypatch):
+    monkeypatch.setattr(workqueue, "INSERT_CHUNK", 2)
+    batch = make_batch(0)
+    rows = [
+        NewRow(f"https://en.wikipedia.org/wiki/P{n}", f"P{n}", "")
+        if n != 2
+        else NewRow("https://en.wikipedia.org/wiki/A|B", "A|B", "", "invalid", "Bad title.")
+        for n in range(5)
+    ]
+
+    results_insert(batch_id=batch.pk, rows=iter(rows))
+
+    stored = batch.results.order_by("position").values_list(
+        "position", "title", "status", "completion_order"
+    )
+    assert list(stored) == [
+        (0, "P0", "pending", None),
+        (1, "P1", "pending", None),
+        (2, "A|B", "invalid", 1),
+        (3, "P3", "pending", None),
+        (4, "P4", "pending", None),
+    ]

@@ -494,3 +494,25 @@ def test_entries_naming_one_page_are_merged_where_it_first_came_with_all_their_l
         ("Island", "Island", (2,)),
         ("Shark", "Shark", (4,)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "url", "title"),
+    [
+        ("Sea-water (a, b)!*", f"{WIKI}Sea-water_(a,_b)!*", "Sea-water (a, b)!*"),
+        ("Page_12 x", f"{WIKI}Page_12_x", "Page 12 x"),
+        ("Q&A", f"{WIKI}Q%26A", "Q&A"),
+        ("Who?", f"{WIKI}Who%3F", "Who?"),
+    ],
+)
+def test_a_title_line_keeps_the_characters_urls_allow_and_quotes_the_others(
+    line: str, url: str, title: str
+) -> None:
+    entry = entry_parse(line, wiki=WIKI, allowed_hosts=PATTERNS, lines=(7,))
+
+    assert entry == Entry(url, title, "", line, (7,))
+
+
+def test_a_title_line_for_a_wiki_not_allowed_is_refused() -> None:
+    with pytest.raises(ValueError, match="not an allowed wiki host"):
+        entry_parse("Ocean", wiki="https://evil.example/wiki/", allowed_hosts=PATTERNS)
