@@ -17,7 +17,7 @@ for argument in "$@"; do
     *) scenarios+=("$argument") ;;
   esac
 done
-[ "${#scenarios[@]}" -gt 0 ] || scenarios=(latency cli cpu api large reads pollers celery)
+[ "${#scenarios[@]}" -gt 0 ] || scenarios=(latency form cli cpu api large million reads pollers celery)
 on_sqlite=()
 celery=0
 for scenario in "${scenarios[@]}"; do
