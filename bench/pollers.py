@@ -5,11 +5,7 @@ import re
 import threading
 
 import requests
-from django.conf import settings
-from django.test import Client
-from django.utils.crypto import get_random_string
 
-from bench.pipeline import owner
 from bench.web import WebServer
 
 # The polling URL in a progress fragment, as htmx reads it from the section's hx-get.
@@ -28,19 +24,8 @@ class Pollers:
         self._interval = interval
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._sessions = [self._session() for _ in range(count)]
+        self._sessions = [server.browser() for _ in range(count)]
         self._threads: list[threading.Thread] = []
-
-    @staticmethod
-    def _session() -> requests.Session:
-        """A browser's cookies: its session and its CSRF secret. The server marks both Secure
-        (DEBUG off), which requests would not send over this plain-HTTP loopback."""
-        client = Client()
-        client.force_login(owner())
-        session = requests.Session()
-        session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies["sessionid"].value)
-        session.cookies.set(settings.CSRF_COOKIE_NAME, get_random_string(32))
-        return session
 
     def start(self, *, batch_id: str) -> None:
         first = f"{self._server.url}/batches/{batch_id}/progress/?page=1&after=0"

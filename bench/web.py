@@ -27,8 +27,12 @@ class WebServer:
     def __init__(
         self, *, wiki: WikiProcess, processes: int = 2, app_settings: Mapping[str, str] = {}
     ) -> None:
+        from checks.engine.backends import backend
         from checks.models import ApiToken
 
+        # The benchmark process's own pool, left from an earlier scenario, shares the database:
+        # its sweep would join the server's batches (the form scenario measured 64 workers).
+        backend().shutdown(wait=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {

@@ -2,9 +2,11 @@
 the same pages, side by side in one run."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -26,7 +28,9 @@ def run(*, quick: bool) -> list[Figure]:
         urls = [f"{wiki.wiki_url}Page_{n}" for n in range(count)]
         listing = workdir() / "cli-pages.txt"
         listing.write_text("".join(f"{url}\n" for url in urls))
-        wikicheck = _checkpages(wiki=wiki, database=database, listing=listing, workers=workers)
+        wikicheck, phases = _checkpages(
+            wiki=wiki, database=database, listing=listing, workers=workers
+        )
         lychee = _lychee(listing=listing, workers=workers)
         # The tutorial's script with 32 threads: requests.get per URL, no Session.
         seed = threaded(lambda n: requests.get(urls[n], timeout=10), count, workers=workers)
@@ -34,6 +38,8 @@ def run(*, quick: bool) -> list[Figure]:
     report = Report(f"cli ({count} pages, {latency} ms, {workers} workers, page mode)")
     report.note("lower bound N*L/W", value=f"{bound:.2f} s")
     report.note("checkpages, process start to exit", value=f"{wikicheck:.2f} s")
+    for phase, seconds in phases.items():
+        report.note(f"checkpages: {phase}", value=f"{seconds:.2f} s")
     report.note("seed script (requests.get, 32 threads)", value=f"{seed:.2f} s")
     if lychee is None:
         report.check(
@@ -66,18 +72,48 @@ def _migrated() -> Path:
     return database
 
 
-def _checkpages(*, wiki: WikiProcess, database: Path, listing: Path, workers: int) -> float:
+def _checkpages(
+    *, wiki: WikiProcess, database: Path, listing: Path, workers: int
+) -> tuple[float, dict[str, float]]:
+    """The command's time from process start to exit, and where it went."""
     env = _env(database) | {
         "WIKICHECK_ALLOWED_HOSTS": f"127.0.0.1:{wiki.port}",
         "WIKICHECK_DEFAULT_WIKI": wiki.wiki_url,
         "WIKICHECK_MAX_WORKERS": str(workers),
     }
     arguments = ("checkpages", str(listing), "--mode", "page", "--quiet", "--output", os.devnull)
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     done = _manage(*arguments, env=env, stdin="")
     seconds = time.perf_counter() - started
     done.check_returncode()
-    return seconds
+    return seconds, _phases(database, started_at=started_at, ended_at=started_at + seconds)
+
+
+def _phases(database: Path, *, started_at: float, ended_at: float) -> dict[str, float]:
+    """Where the command's time went, from the times its batch and results were stored with:
+    the last batch of the database is the command's."""
+    with sqlite3.connect(database) as db:
+        batch_id, created, finished = db.execute(
+            "SELECT id, created_at, finished_at FROM checks_batch ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+        rows = db.execute(
+            "SELECT claimed_at, checked_at, elapsed_ms FROM checks_result WHERE batch_id = ?",
+            [batch_id],
+        ).fetchall()
+    first_claim = min(_moment(claimed) for claimed, _, _ in rows)
+    last_check = max(_moment(checked) + elapsed / 1000 for _, checked, elapsed in rows)
+    return {
+        "start-up, reading, parsing to the batch stored": _moment(created) - started_at,
+        "inserting its rows to the first claim": first_claim - _moment(created),
+        "checking, first claim to last answer": last_check - first_claim,
+        "to the batch marked finished": _moment(finished) - last_check,
+        "to the process's exit": ended_at - _moment(finished),
+    }
+
+
+def _moment(stored: str) -> float:
+    """A time as SQLite holds it (UTC), in seconds since the epoch."""
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC).timestamp()
 
 
 def _lychee(*, listing: Path, workers: int) -> float | None:
