@@ -89,21 +89,8 @@ def pending_rows(
 
 def rows_mark_running(*, pks: Sequence[int], claimer: UUID, now: datetime) -> None:
     """Mark pending rows `pks` as claimed by `claimer` at `now`, in one statement."""
-    if not pks:
-        return
-    sql = (
-        f"UPDATE {_table(Result)} SET status = %s, claimed_at = %s, claimed_by_id = %s "
-        f"WHERE id IN ({', '.join(['%s'] * len(pks))}) AND status = %s"
-    )
-    params = [
-        Result.Status.RUNNING.value,
-        _CLAIMED_AT.get_db_prep_save(now, connection),
-        _CLAIMED_BY.get_db_prep_save(claimer, connection),
-        *pks,
-        Result.Status.PENDING.value,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    if pks:
+        _running_set(ids=pks, claimer=claimer, now=now)
 
 
 def rows_claim_ids(*, ids: Sequence[int], claimer: UUID, now: datetime) -> list[dict]:
@@ -111,24 +98,14 @@ def rows_claim_ids(*, ids: Sequence[int], claimer: UUID, now: datetime) -> list[
     RETURNING (PostgreSQL, and SQLite from 3.35); on PostgreSQL rows another transaction holds
     are passed over, not waited for."""
     results, batches = _table(Result), _table(Batch)
-    pending = f"id IN ({', '.join(['%s'] * len(ids))}) AND status = %s"
-    if connection.features.has_select_for_update_skip_locked:
-        pending = f"id IN (SELECT id FROM {results} WHERE {pending} FOR UPDATE SKIP LOCKED)"
     timeout = f"(SELECT timeout FROM {batches} WHERE {batches}.id = {results}.batch_id)"
-    sql = (
-        f"UPDATE {results} SET status = %s, claimed_at = %s, claimed_by_id = %s "
-        f"WHERE {pending} RETURNING id, batch_id, position, url, title, api_url, {timeout}"
+    rows = _running_set(
+        ids=ids,
+        claimer=claimer,
+        now=now,
+        pass_locked=True,
+        returning=f"id, batch_id, position, url, title, api_url, {timeout}",
     )
-    params = [
-        Result.Status.RUNNING.value,
-        _CLAIMED_AT.get_db_prep_save(now, connection),
-        _CLAIMED_BY.get_db_prep_save(claimer, connection),
-        *ids,
-        Result.Status.PENDING.value,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     # As the ORM would read them (SQLite gives a UUID as text).
     return [
         {
@@ -137,3 +114,31 @@ def rows_claim_ids(*, ids: Sequence[int], claimer: UUID, now: datetime) -> list[
         }
         for row in rows
     ]
+
+
+def _running_set(
+    *,
+    ids: Sequence[int],
+    claimer: UUID,
+    now: datetime,
+    pass_locked: bool = False,
+    returning: str = "",
+) -> list[tuple]:
+    """Mark those of rows `ids` that are pending as claimed by `claimer` at `now`, in one
+    statement, passing over rows another transaction holds if asked (where the database can);
+    the `returning` columns of each row marked."""
+    results = _table(Result)
+    pending = f"id IN ({', '.join(['%s'] * len(ids))}) AND status = %s"
+    if pass_locked and connection.features.has_select_for_update_skip_locked:
+        pending = f"id IN (SELECT id FROM {results} WHERE {pending} FOR UPDATE SKIP LOCKED)"
+    sql = f"UPDATE {results} SET status = %s, claimed_at = %s, claimed_by_id = %s WHERE {pending}"
+    params = [
+        Result.Status.RUNNING.value,
+        _CLAIMED_AT.get_db_prep_save(now, connection),
+        _CLAIMED_BY.get_db_prep_save(claimer, connection),
+        *ids,
+        Result.Status.PENDING.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {returning}" if returning else sql, params)
+        return cursor.fetchall() if returning else []
