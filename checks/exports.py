@@ -163,9 +163,7 @@ def _csv_cells(row: tuple) -> list:
     """A row of results_in_order() as CSV has it: times in ISO 8601, and csv_cell() of each
     value, given only the values it changes (a million-row export would otherwise call it
     twenty million times)."""
-    cells = list(row)
-    for index in TIMES:
-        cells[index] = iso_utc(cells[index])
+    cells = _row_out(row)
     for index in TEXTS:
         if cells[index].startswith(FORMULA_PREFIXES):
             cells[index] = csv_cell(cells[index])
@@ -205,11 +203,12 @@ def iso_utc(moment: datetime | None) -> str | None:
     return utc.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
-def _row_out(row: tuple) -> tuple:
+def _row_out(row: tuple) -> list:
+    """A row of results_in_order() with its times in ISO 8601."""
     cells = list(row)
     for index in TIMES:
         cells[index] = iso_utc(cells[index])
-    return tuple(cells)
+    return cells
 
 
 def _json(value) -> str:

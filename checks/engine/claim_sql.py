@@ -11,6 +11,7 @@ from uuid import UUID
 
 from django.db import connection
 
+from checks.engine.workqueue import table_sql
 from checks.models import Batch, Result
 
 _BATCH_ID = Result._meta.get_field("batch")
@@ -29,14 +30,10 @@ _CLAIMED_FIELDS = {
 }
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def running_batches() -> list[tuple[UUID, int, int, int, int, float | None]]:
     """Each running batch: id, owner, total, done, not checked, timeout."""
     sql = (
-        f"SELECT id, owner_id, total, done, cancelled_count, timeout FROM {_table(Batch)} "
+        f"SELECT id, owner_id, total, done, cancelled_count, timeout FROM {table_sql(Batch)} "
         "WHERE status = %s"
     )
     with connection.cursor() as cursor:
@@ -46,7 +43,7 @@ def running_batches() -> list[tuple[UUID, int, int, int, int, float | None]]:
 
 def rows_in_flight() -> list[tuple[UUID, str]]:
     """The batch and API of every row being checked (through the index of rows in flight)."""
-    sql = f"SELECT batch_id, api_url FROM {_table(Result)} WHERE status = %s"
+    sql = f"SELECT batch_id, api_url FROM {table_sql(Result)} WHERE status = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [Result.Status.RUNNING.value])
         return [(_TO_UUID(batch_id), api_url) for batch_id, api_url in cursor.fetchall()]
@@ -75,7 +72,7 @@ def pending_rows(
         conditions.append(f"id NOT IN ({', '.join(['%s'] * len(passed))})")
         params += list(passed)
     sql = (
-        f"SELECT id, position, url, title, api_url FROM {_table(Result)} "
+        f"SELECT id, position, url, title, api_url FROM {table_sql(Result)} "
         f"WHERE {' AND '.join(conditions)} ORDER BY position LIMIT %s"
     )
     if connection.features.has_select_for_update_skip_locked:
@@ -97,7 +94,7 @@ def rows_claim_ids(*, ids: Sequence[int], claimer: UUID, now: datetime) -> list[
     """Mark running those of rows `ids` that are pending, and return them, in one UPDATE ...
     RETURNING (PostgreSQL, and SQLite from 3.35); on PostgreSQL rows another transaction holds
     are passed over, not waited for."""
-    results, batches = _table(Result), _table(Batch)
+    results, batches = table_sql(Result), table_sql(Batch)
     timeout = f"(SELECT timeout FROM {batches} WHERE {batches}.id = {results}.batch_id)"
     rows = _running_set(
         ids=ids,
@@ -127,7 +124,7 @@ def _running_set(
     """Mark those of rows `ids` that are pending as claimed by `claimer` at `now`, in one
     statement, passing over rows another transaction holds if asked (where the database can);
     the `returning` columns of each row marked."""
-    results = _table(Result)
+    results = table_sql(Result)
     pending = f"id IN ({', '.join(['%s'] * len(ids))}) AND status = %s"
     if pass_locked and connection.features.has_select_for_update_skip_locked:
         pending = f"id IN (SELECT id FROM {results} WHERE {pending} FOR UPDATE SKIP LOCKED)"

@@ -9,7 +9,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from checks.engine.claims import ClaimedRow
-from checks.engine.workqueue import OUTCOME_FIELDS, write_transaction
+from checks.engine.workqueue import OUTCOME_FIELDS, table_sql, write_transaction
 from checks.models import COUNTER_FIELDS, Batch, CheckProcess, Result
 from checks.probe.outcome import Outcome
 
@@ -70,7 +70,7 @@ def _rows_held(*, pks: list[int]) -> dict[int, UUID]:
     are written (PostgreSQL; SQLite's write lock is already ours): a row given back and claimed
     again meanwhile would otherwise be counted twice."""
     sql = (
-        f"SELECT id, claimed_by_id FROM {_table(Result)} "
+        f"SELECT id, claimed_by_id FROM {table_sql(Result)} "
         f"WHERE id IN ({', '.join(['%s'] * len(pks))}) AND status = %s"
     )
     if connection.features.has_select_for_update:
@@ -106,7 +106,7 @@ def _batch_count(*, batch_id, outcomes: Sequence[Outcome]) -> int | None:
     ]
     running, finished = Batch.Status.RUNNING.value, Batch.Status.FINISHED.value
     now = _FINISHED_AT.get_db_prep_save(timezone.now(), connection)
-    sql = f"UPDATE {_table(Batch)} SET {', '.join(assignments)} WHERE id = %s RETURNING done"
+    sql = f"UPDATE {table_sql(Batch)} SET {', '.join(assignments)} WHERE id = %s RETURNING done"
     params = [
         *(running, len(outcomes), finished),
         *(running, len(outcomes), now),
@@ -125,7 +125,7 @@ def _rows_write(values: list[tuple]) -> None:
     fields = [Result._meta.get_field(name) for name in RECORDED_FIELDS]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {_table(Result)} SET {assignments} WHERE {quote('id')} = %s"
+    sql = f"UPDATE {table_sql(Result)} SET {assignments} WHERE {quote('id')} = %s"
     # Only the times need preparing; strings, numbers, booleans and None go as they are.
     times = {i for i, field in enumerate(fields) if isinstance(field, models.DateTimeField)}
     adapted = [
@@ -137,10 +137,6 @@ def _rows_write(values: list[tuple]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, adapted)
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 _COLUMNS = {field.name: field.column for field in Batch._meta.concrete_fields}

@@ -164,7 +164,12 @@ def _insert_sql(names: tuple[str, ...]) -> str:
     columns = ", ".join(quote(field.column) for field in given + defaulted)
     defaults = [_literal(field.get_default()) for field in defaulted]
     placeholders = ", ".join(["%s"] * len(given) + defaults)
-    return f"INSERT INTO {quote(Result._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    return f"INSERT INTO {table_sql(Result)} ({columns}) VALUES ({placeholders})"
+
+
+def table_sql(model: type[models.Model]) -> str:
+    """A model's table as the engine's statements in SQL name it."""
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _literal(value: str | bool | int) -> str:
