@@ -92,6 +92,7 @@ class _Pool:
         self._condition = threading.Condition()
         self._futures: dict[Future, Claim] = {}
         self._queue_empty = False  # the last claim found nothing; a wake-up says look again
+        self._wakes = 0  # wake-ups so far, so one that comes during a claim is not lost
         self._stopping = False
         self._feeder = threading.Thread(target=self._feed, name="wikicheck-feeder", daemon=True)
         self._feeder.start()
@@ -102,6 +103,7 @@ class _Pool:
         """New pending rows may exist."""
         with self._condition:
             self._queue_empty = False
+            self._wakes += 1
             self._condition.notify()
 
     def futures_in_flight(self) -> int:
@@ -196,11 +198,15 @@ class _Pool:
         while True:
             with self._condition:
                 wanted = 0 if self._stopping else self._room_to_claim()
+                wakes = self._wakes
             if wanted <= 0:
                 return
             claims = results_claim(units=min(wanted, self._claim_slice()))
             if not claims:
                 with self._condition:
+                    # Rows committed while the claim read may be new to it: look again.
+                    if self._wakes != wakes:
+                        continue
                     self._queue_empty = True
                 return
             for claim in claims:

@@ -10,6 +10,7 @@ from django.db import transaction
 from checks.batches import batch_cancel, batch_create
 from checks.engine import units
 from checks.engine.backends import backend
+from checks.engine.backends import threads as threads_backend
 from checks.engine.backends.threads import ThreadsBackend
 from checks.intake.parsing import entry_parse
 from checks.models import Batch, Result
@@ -211,3 +212,30 @@ def test_workers_are_told_of_a_batch_only_after_it_commits(owner, fake_wiki, mon
 
     assert told_before_commit == []
     assert told == [batch.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_committed_while_the_feeder_finds_nothing_is_still_checked(
+    owner, fake_wiki, settings, monkeypatch
+):
+    # Only a wake-up can start the batch: the next sweep, which looks again, is an hour away.
+    settings.WIKICHECK_SWEEP_SECONDS = 3600
+    batches: list[Batch] = []
+    real_claim = threads_backend.results_claim
+
+    def claim_as_a_batch_commits(**kwargs):
+        claims = real_claim(**kwargs)
+        if not batches:
+            # Committed (and its wake-up sent) after the claim read an empty queue.
+            batches.append(
+                batch_create(
+                    owner=owner, entries=entries_for(["Ocean"], fake_wiki=fake_wiki), wiki=""
+                )
+            )
+        return claims
+
+    monkeypatch.setattr(threads_backend, "results_claim", claim_as_a_batch_commits)
+    backend().work_submitted(batch_id=None)
+
+    wait_until(lambda: batches and finished(batches[0]), timeout=10)
+    assert statuses(batches[0]) == {"Ocean": "exists"}
