@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from django.db import connection
@@ -14,16 +15,18 @@ from checks.engine import claim_sql
 from checks.engine.claim_order import ClaimOrder
 from checks.engine.heartbeat import process_id
 from checks.engine.workqueue import write_transaction
+from checks.models import Batch
 from checks.probe.mediawiki import TITLES_PER_REQUEST
 
 # What a worker needs of a row it claims.
 CLAIM_FIELDS = ("pk", "batch_id", "position", "url", "title", "api_url", "batch__timeout")
 
 
-@dataclass(frozen=True)
-class ClaimedRow:
+class ClaimedRow(NamedTuple):
     """A row a worker holds: where to look, and which row its outcome goes to."""
 
+    # A tuple rather than a frozen dataclass, whose __init__ sets each field through
+    # object.__setattr__: a claim of API units makes hundreds.
     pk: int
     batch_id: UUID
     position: int
@@ -56,12 +59,12 @@ def results_claim(*, units: int, api_limit: int = TITLES_PER_REQUEST) -> list[Cl
     claimed: list[list[dict]] = []
     claimer = process_id()
     with write_transaction():
-        order, timeouts = _claim_order(api_limit=api_limit)
+        order, batches = _claim_order(api_limit=api_limit)
         read_ahead: dict = {}  # batch -> its pending rows read, whether that is all, rows taken
         while len(claimed) < units and (batch_id := order.next_batch()) is not None:
             taken = _batch_units(
                 batch_id,
-                timeout=timeouts[batch_id],
+                batch=batches[batch_id],
                 order=order,
                 read_ahead=read_ahead,
                 units=units - len(claimed),
@@ -113,9 +116,17 @@ def _claim_of(rows: list[dict], *, claimer: UUID) -> Claim:
     )
 
 
-def _claim_order(*, api_limit: int) -> tuple[ClaimOrder, dict]:
+@dataclass(frozen=True)
+class _BatchOfClaim:
+    """What a claim needs to know of a running batch besides its place in the order."""
+
+    timeout: float | None
+    api: bool  # in API mode: its units are mostly of many rows
+
+
+def _claim_order(*, api_limit: int) -> tuple[ClaimOrder, dict[UUID, _BatchOfClaim]]:
     """The running batches with rows left to claim, each owner's units in flight, and each
-    batch's timeout.
+    batch's timeout and mode.
 
     Two small reads, whatever the size of the queue: the running batches, whose counters say
     how many of their rows are done, and the rows in flight. A batch's rows are claimed in
@@ -125,29 +136,27 @@ def _claim_order(*, api_limit: int) -> tuple[ClaimOrder, dict]:
     # Read before the rows in flight: a row stored in between (by another thread or process)
     # is then missed by both reads, not counted twice, which would hide its batch's pending rows.
     batches = claim_sql.running_batches()
-    # Counted here rather than with GROUP BY, which SQLite would answer by scanning the batch
-    # index of every row instead of the small index of rows in flight.
-    in_flight_rows = Counter(claim_sql.rows_in_flight())
+    in_flight_rows = claim_sql.rows_in_flight()
     started: Counter = Counter()
     units: Counter = Counter()
     for (batch_id, api_url), rows in in_flight_rows.items():
         started[batch_id] += rows
         units[batch_id] += -(-rows // api_limit) if api_url else rows
-    heads, owners, timeouts = {}, {}, {}
+    heads, owners, known = {}, {}, {}
     in_flight: Counter = Counter()
-    for batch_id, owner_id, total, done, cancelled, timeout in batches:
+    for batch_id, owner_id, total, done, cancelled, timeout, mode in batches:
         owners[batch_id] = owner_id
-        timeouts[batch_id] = timeout
+        known[batch_id] = _BatchOfClaim(timeout=timeout, api=mode == Batch.Mode.API)
         in_flight[owner_id] += units[batch_id]
         if done + cancelled + started[batch_id] < total:
             heads[batch_id] = done + cancelled + started[batch_id]
-    return ClaimOrder(heads=heads, owners=owners, in_flight=in_flight), timeouts
+    return ClaimOrder(heads=heads, owners=owners, in_flight=in_flight), known
 
 
 def _batch_units(
     batch_id,
     *,
-    timeout: float | None,
+    batch: _BatchOfClaim,
     order: ClaimOrder,
     read_ahead: dict,
     units: int,
@@ -158,17 +167,20 @@ def _batch_units(
     if not rows:
         # Positions are unique within a batch: the index gives this order, with or without
         # the planner's statistics (PostgreSQL sorted the whole batch to add "id"). The rows
-        # this claim took already are marked running only once the claim is done.
+        # this claim took already are marked running only once the claim is done. An API
+        # batch's units are read at once: a read per unit, each passing over the rows taken
+        # before it, cost a claim of 8 units nine statements.
+        limit = units * api_limit if batch.api else units
         rows = claim_sql.pending_rows(
-            batch_id=batch_id, timeout=timeout, limit=units, passed=taken_pks
+            batch_id=batch_id, timeout=batch.timeout, limit=limit, passed=taken_pks
         )
-        complete = len(rows) < units
+        complete = len(rows) < limit
     taken = []
     while rows and len(taken) < units:
         unit = _unit_from(
             rows,
             batch_id=batch_id,
-            timeout=timeout,
+            timeout=batch.timeout,
             taken_pks=taken_pks,
             api_limit=api_limit,
             complete=complete,

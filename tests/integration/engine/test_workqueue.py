@@ -338,3 +338,25 @@ def test_rows_inserted_in_several_statements_keep_their_order(monkeypatch):
         (3, "P3", "pending", None),
         (4, "P4", "pending", None),
     ]
+
+
+@pytest.mark.django_db
+def test_a_claim_of_api_units_reads_their_rows_in_one_statement():
+    api = "https://en.wikipedia.org/w/api.php"
+    batch = make_batch(400, api_urls=(api,))
+    Batch.objects.filter(pk=batch.pk).update(mode=Batch.Mode.API)
+    process_id()
+
+    with CaptureQueriesContext(connection) as queries:
+        claims = results_claim(units=8, api_limit=50)
+
+    assert [positions(claim) for claim in claims] == [
+        list(range(start, start + 50)) for start in range(0, 400, 50)
+    ]
+    # A read per unit, each passing over the rows taken before it, made nine of these.
+    row_reads = [
+        query
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT id, position")
+    ]
+    assert len(row_reads) == 1
