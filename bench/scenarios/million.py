@@ -16,7 +16,7 @@ from django.urls import reverse
 from bench.figures import Figure, Report
 from bench.pipeline import configure, owner
 from bench.scenarios.reads import measure
-from bench.timing import Timed, rss_mb
+from bench.timing import Timed, rss_mb, threaded
 from checks import conf
 from checks.probe.mediawiki import TITLES_PER_REQUEST
 from tests.support import WikiProcess
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from checks.models import Batch
 
 LATENCY_MS, CAP, WORKERS = 10, 3, 8
+# Requests of the bare loop the check is compared with: a sample, as its rate is steady.
+BARE_REQUESTS = 2000
 # Seconds between two samples of the progress fragment while the batch is checked.
 POLL_EVERY = 0.5
 
@@ -67,8 +69,10 @@ def run(*, quick: bool) -> list[Figure]:
         configure(wiki=wiki, workers=WORKERS, host_cap=CAP, api=True)
         settings.WIKICHECK_MAX_BATCH = count
         conf.current.cache_clear()
+        bare = _bare(wiki=wiki, requests=min(requests, BARE_REQUESTS))
+        wiki.reset()
         batch = _create(report, wiki=wiki, count=count)
-        _check(report, batch=batch, client=client, bound=bound)
+        _check(report, batch=batch, client=client, bound=bound, bare=bare)
         stats = wiki.stats()
     report.check(
         "API requests",
@@ -126,7 +130,29 @@ def _create(report: Report, *, wiki: WikiProcess, count: int) -> Batch:
     return batch
 
 
-def _check(report: Report, *, batch: Batch, client: Client, bound: float) -> None:
+def _bare(*, wiki: WikiProcess, requests: int) -> float:
+    """The peer: `requests` queries of 50 titles each, as the checks ask them, from CAP bare
+    threads with a Session each; how many times the bound their rate is."""
+    import requests as http
+
+    from checks.probe.mediawiki import PAGE_QUERY
+
+    api_url = f"{wiki.url}/w/api.php"
+    local = threading.local()
+
+    def query(n: int) -> None:
+        if not hasattr(local, "session"):
+            local.session = http.Session()
+        titles = "|".join(f"Page {n * TITLES_PER_REQUEST + i}" for i in range(TITLES_PER_REQUEST))
+        answer = local.session.get(api_url, params={**PAGE_QUERY, "titles": titles}, timeout=10)
+        answer.raise_for_status()
+        answer.json()
+
+    seconds = threaded(query, requests, workers=CAP)
+    return requests / CAP * LATENCY_MS / 1000 / seconds
+
+
+def _check(report: Report, *, batch: Batch, client: Client, bound: float, bare: float) -> None:
     """Wait for the checks (which began as the batch was stored), sampling the progress
     fragment a browser polls meanwhile."""
     from checks.engine import writer
@@ -161,6 +187,10 @@ def _check(report: Report, *, batch: Batch, client: Client, bound: float) -> Non
     report.check(
         "check speed x the bound", value=f"{ratio:.2f}x", target=">= 0.90x", passed=ratio >= 0.9
     )
+    # On one machine the bound is out of reach even of a bare loop: each 50-title answer costs
+    # the fake wiki and the client milliseconds of CPU beside the latency.
+    report.note(f"bare loop ({CAP} threads + Session) x the bound", value=f"{bare:.2f}x")
+    report.note("check speed / the bare loop's", value=f"{ratio / bare:.2f}")
     timings = sorted(ms for ms, _ in samples)
     p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
     queries = max(queries for _, queries in samples)
