@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from checks.models import TALLIES, Batch, Result
@@ -93,9 +94,28 @@ def _in_order(batch: Batch, *, status: str) -> QuerySet:
 def result_data(row: tuple) -> dict:
     """A result as JSON has it, the API and the export alike, from a row of results_in_order():
     `lines` as a list of numbers, where CSV has them as the stored text ("3,17")."""
-    data = dict(zip(COLUMNS, _row_out(row), strict=True))
+    return _data_of(_row_out(row))
+
+
+def _data_of(cells: list) -> dict:
+    """result_data() of a row whose times are written already."""
+    data = dict(zip(COLUMNS, cells, strict=True))
     data["lines"] = [int(number) for number in data["lines"].split(",") if number]
     return data
+
+
+def rows_written(batch: Batch, *, status: str = "") -> Iterator[list]:
+    """The rows of results_in_order() with their times in ISO 8601, as _row_out() gives them,
+    read a chunk at a time through a plain cursor (server-side on PostgreSQL).
+
+    An export reads every row of a batch: through the ORM, each of SQLite's times was made
+    aware, then converted to UTC, only to be written out again, a third of the export's time.
+    """
+    sql, params = results_in_order(batch, status=status).query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(FETCH_SIZE):
+            yield from map(_stored_out, rows)
 
 
 def batch_data(batch: Batch) -> dict:
@@ -139,8 +159,7 @@ def csv_chunks(batch: Batch, *, status: str = "") -> Iterator[bytes]:
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow(COLUMNS)
-    results = results_in_order(batch, status=status)
-    for rows in _chunked(results.iterator(chunk_size=FETCH_SIZE)):
+    for rows in _chunked(rows_written(batch, status=status)):
         writer.writerows(map(_csv_cells, rows))
         yield buffer.getvalue().encode()
         buffer.seek(0)
@@ -159,11 +178,9 @@ def csv_cell(value):
     return value
 
 
-def _csv_cells(row: tuple) -> list:
-    """A row of results_in_order() as CSV has it: times in ISO 8601, and csv_cell() of each
-    value, given only the values it changes (a million-row export would otherwise call it
-    twenty million times)."""
-    cells = _row_out(row)
+def _csv_cells(cells: list) -> list:
+    """A row of rows_written() as CSV has it: csv_cell() of each value, given only the values
+    it changes (a million-row export would otherwise call it twenty million times)."""
     for index in TEXTS:
         if cells[index].startswith(FORMULA_PREFIXES):
             cells[index] = csv_cell(cells[index])
@@ -176,11 +193,10 @@ def json_chunks(batch: Batch, *, status: str = "") -> Iterator[bytes]:
     Only the results of `status` (one of FILTER_KEYS) if given; the batch's counts are all."""
     separator = "\n"
     yield f'{{"batch": {_json(batch_data(batch))}, "results": ['.encode()
-    results = results_in_order(batch, status=status)
-    for rows in _chunked(results.iterator(chunk_size=FETCH_SIZE)):
+    for rows in _chunked(rows_written(batch, status=status)):
         pieces = []
-        for row in rows:
-            pieces.append(separator + _json(result_data(row)))
+        for cells in rows:
+            pieces.append(separator + _json(_data_of(cells)))
             separator = ",\n"
         yield "".join(pieces).encode()
     yield b"\n]}\n"
@@ -208,6 +224,21 @@ def _row_out(row: tuple) -> list:
     cells = list(row)
     for index in TIMES:
         cells[index] = iso_utc(cells[index])
+    return cells
+
+
+def _stored_out(row: tuple) -> list:
+    """_row_out() of a row as the database gives it: PostgreSQL's times are aware datetimes,
+    SQLite's naive ones in UTC (Django stores them so), and SQLite's flag is 0 or 1."""
+    cells = list(row)
+    for index in TIMES:
+        value = cells[index]
+        if value is not None and value.tzinfo is None:
+            cells[index] = value.isoformat(timespec="milliseconds") + "Z"
+        else:
+            cells[index] = iso_utc(value)
+    if cells[FLAG] is not None:
+        cells[FLAG] = bool(cells[FLAG])
     return cells
 
 

@@ -226,6 +226,33 @@ def test_csv_carries_what_the_wiki_said_of_the_page_after_the_older_columns(user
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["batch_export_csv", "batch_export_json"])
+def test_export_times_are_cut_to_the_millisecond_and_a_flag_not_set_is_false(
+    user_client, user, name
+):
+    batch = make_batch(user, "Venus")
+    Result.objects.filter(batch=batch).update(
+        checked_at=datetime(2025, 1, 31, 12, 0, 0, 250999, tzinfo=UTC),
+        last_edited=datetime(2024, 2, 29, 0, 0, 0, 1000, tzinfo=UTC),
+        disambiguation=False,
+    )
+
+    _, body = download(user_client, name, batch)
+
+    if name == "batch_export_csv":
+        row = dict(zip(HEADER, csv_rows(body)[1], strict=True))
+        expected = {"disambiguation": "false"}
+    else:
+        (row,) = json.loads(body)["results"]
+        expected = {"disambiguation": False}
+    times = {"checked_at": "2025-01-31T12:00:00.250Z", "last_edited": "2024-02-29T00:00:00.001Z"}
+    assert {key: row[key] for key in ("checked_at", "last_edited", "disambiguation")} == {
+        **times,
+        **expected,
+    }
+
+
+@pytest.mark.django_db
 def test_csv_rows_of_a_submission_name_their_input_lines_duplicates_all_of_them(
     user_client, user, monkeypatch
 ):
