@@ -31,11 +31,11 @@ _CLAIMED_FIELDS = {
 }
 
 
-def running_batches() -> list[tuple[UUID, int, int, int, int, float | None, str]]:
-    """Each running batch: id, owner, total, done, not checked, timeout, mode."""
+def running_batches() -> list[tuple[UUID, int, int, int, int, float | None]]:
+    """Each running batch: id, owner, total, done, not checked, timeout."""
     sql = (
-        "SELECT id, owner_id, total, done, cancelled_count, timeout, mode "
-        f"FROM {table_sql(Batch)} WHERE status = %s"
+        f"SELECT id, owner_id, total, done, cancelled_count, timeout FROM {table_sql(Batch)} "
+        "WHERE status = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [Batch.Status.RUNNING.value])

@@ -15,7 +15,6 @@ from checks.engine import claim_sql
 from checks.engine.claim_order import ClaimOrder
 from checks.engine.heartbeat import process_id
 from checks.engine.workqueue import write_transaction
-from checks.models import Batch
 from checks.probe.mediawiki import TITLES_PER_REQUEST
 
 # What a worker needs of a row it claims.
@@ -59,12 +58,12 @@ def results_claim(*, units: int, api_limit: int = TITLES_PER_REQUEST) -> list[Cl
     claimed: list[list[dict]] = []
     claimer = process_id()
     with write_transaction():
-        order, batches = _claim_order(api_limit=api_limit)
+        order, timeouts = _claim_order(api_limit=api_limit)
         read_ahead: dict = {}  # batch -> its pending rows read, whether that is all, rows taken
         while len(claimed) < units and (batch_id := order.next_batch()) is not None:
             taken = _batch_units(
                 batch_id,
-                batch=batches[batch_id],
+                timeout=timeouts[batch_id],
                 order=order,
                 read_ahead=read_ahead,
                 units=units - len(claimed),
@@ -116,17 +115,9 @@ def _claim_of(rows: list[dict], *, claimer: UUID) -> Claim:
     )
 
 
-@dataclass(frozen=True)
-class _BatchOfClaim:
-    """What a claim needs to know of a running batch besides its place in the order."""
-
-    timeout: float | None
-    api: bool  # in API mode: its units are mostly of many rows
-
-
-def _claim_order(*, api_limit: int) -> tuple[ClaimOrder, dict[UUID, _BatchOfClaim]]:
+def _claim_order(*, api_limit: int) -> tuple[ClaimOrder, dict[UUID, float | None]]:
     """The running batches with rows left to claim, each owner's units in flight, and each
-    batch's timeout and mode.
+    batch's timeout.
 
     Two small reads, whatever the size of the queue: the running batches, whose counters say
     how many of their rows are done, and the rows in flight. A batch's rows are claimed in
@@ -142,21 +133,21 @@ def _claim_order(*, api_limit: int) -> tuple[ClaimOrder, dict[UUID, _BatchOfClai
     for (batch_id, api_url), rows in in_flight_rows.items():
         started[batch_id] += rows
         units[batch_id] += -(-rows // api_limit) if api_url else rows
-    heads, owners, known = {}, {}, {}
+    heads, owners, timeouts = {}, {}, {}
     in_flight: Counter = Counter()
-    for batch_id, owner_id, total, done, cancelled, timeout, mode in batches:
+    for batch_id, owner_id, total, done, cancelled, timeout in batches:
         owners[batch_id] = owner_id
-        known[batch_id] = _BatchOfClaim(timeout=timeout, api=mode == Batch.Mode.API)
+        timeouts[batch_id] = timeout
         in_flight[owner_id] += units[batch_id]
         if done + cancelled + started[batch_id] < total:
             heads[batch_id] = done + cancelled + started[batch_id]
-    return ClaimOrder(heads=heads, owners=owners, in_flight=in_flight), known
+    return ClaimOrder(heads=heads, owners=owners, in_flight=in_flight), timeouts
 
 
 def _batch_units(
     batch_id,
     *,
-    batch: _BatchOfClaim,
+    timeout: float | None,
     order: ClaimOrder,
     read_ahead: dict,
     units: int,
@@ -167,27 +158,32 @@ def _batch_units(
     if not rows:
         # Positions are unique within a batch: the index gives this order, with or without
         # the planner's statistics (PostgreSQL sorted the whole batch to add "id"). The rows
-        # this claim took already are marked running only once the claim is done. An API
-        # batch's units are read at once: a read per unit, each passing over the rows taken
-        # before it, cost a claim of 8 units nine statements.
-        limit = units * api_limit if batch.api else units
+        # this claim took already are marked running only once the claim is done.
         rows = claim_sql.pending_rows(
-            batch_id=batch_id, timeout=batch.timeout, limit=limit, passed=taken_pks
+            batch_id=batch_id, timeout=timeout, limit=units, passed=taken_pks
         )
-        complete = len(rows) < limit
+        complete = len(rows) < units
     taken = []
     while rows and len(taken) < units:
-        unit = _unit_from(
+        unit, further = _unit_from(
             rows,
             batch_id=batch_id,
-            timeout=batch.timeout,
+            timeout=timeout,
             taken_pks=taken_pks,
             api_limit=api_limit,
+            units=units - len(taken),
             complete=complete,
         )
         unit_pks = {row["pk"] for row in unit}
         taken_pks |= unit_pks
         rows = [row for row in rows if row["pk"] not in unit_pks]
+        if further:
+            # The next titles of the unit's API, for the units after it: with the rows read
+            # before, in position order (between them may lie rows not read, of other APIs,
+            # which the next unit of another API reads for itself, as `complete` is False).
+            read = {row["pk"] for row in rows}
+            rows += [row for row in further if row["pk"] not in read]
+            rows.sort(key=lambda row: row["position"])
         taken.append(unit)
         if rows:
             next_head = rows[0]["position"]
@@ -209,23 +205,27 @@ def _unit_from(
     timeout: float | None,
     taken_pks: set,
     api_limit: int,
+    units: int,
     complete: bool,
-) -> list[dict]:
-    """The unit at the head of a batch's pending rows: one page, or that row's API's titles."""
+) -> tuple[list[dict], list[dict]]:
+    """The unit at the head of a batch's pending rows: one page, or that row's API's titles;
+    and the further titles of that API read for it, for the claim's next units."""
     first = rows[0]
     if not first["api_url"]:
-        return [first]
+        return [first], []
     titles = [row for row in rows if row["api_url"] == first["api_url"]][:api_limit]
     if len(titles) < api_limit and not complete:
-        # The rows read hold too few of this API's titles: read those alone.
+        # The rows read hold too few of this API's titles: read those alone, for every unit
+        # the claim may still take at once (a read per unit, each passing over the rows taken
+        # before it, made a claim of 8 API units nine statements).
         titles = claim_sql.pending_rows(
             batch_id=batch_id,
             timeout=timeout,
-            limit=api_limit,
+            limit=api_limit * units,
             passed=taken_pks,
             api_url=first["api_url"],
         )
-    return titles
+    return titles[:api_limit], titles[api_limit:]
 
 
 def _one_statement():

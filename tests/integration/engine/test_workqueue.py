@@ -341,10 +341,9 @@ def test_rows_inserted_in_several_statements_keep_their_order(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_claim_of_api_units_reads_their_rows_in_one_statement():
+def test_a_claim_of_api_units_reads_their_titles_at_once():
     api = "https://en.wikipedia.org/w/api.php"
-    batch = make_batch(400, api_urls=(api,))
-    Batch.objects.filter(pk=batch.pk).update(mode=Batch.Mode.API)
+    make_batch(400, api_urls=(api,))
     process_id()
 
     with CaptureQueriesContext(connection) as queries:
@@ -353,10 +352,11 @@ def test_a_claim_of_api_units_reads_their_rows_in_one_statement():
     assert [positions(claim) for claim in claims] == [
         list(range(start, start + 50)) for start in range(0, 400, 50)
     ]
-    # A read per unit, each passing over the rows taken before it, made nine of these.
+    # The head of the batch, then its API's titles for all 8 units: a read per unit, each
+    # passing over the rows taken before it, made nine.
     row_reads = [
         query
         for query in queries.captured_queries
         if query["sql"].startswith("SELECT id, position")
     ]
-    assert len(row_reads) == 1
+    assert len(row_reads) == 2
